@@ -1,0 +1,5 @@
+import sys
+
+from plugincron.cli import main
+
+sys.exit(main())

@@ -1,0 +1,154 @@
+"""One tick of one plugin: lock -> window -> run() -> commit.
+
+The order is the project's promise.  The lock is taken before the
+committed end is read, so two runners never plan from the same state; the
+new end is committed only after ``run()`` returns, and only if the
+committed end is still the one the run started from (a fencing check that
+also protects against a lock lost mid-run).  Anything else -- an
+exception, a kill, a lost lock -- commits nothing, and the next run is
+handed the same window, extended.
+"""
+
+import dataclasses
+import datetime
+import logging
+import os
+import socket
+import traceback
+
+from plugincron import windows
+from plugincron.state import base as state
+
+LOG = logging.getLogger(__name__)
+
+# Outcomes of one invocation, as the CLI maps them to exit codes.
+RAN = 'ran'            # every due window ran and was committed
+IDLE = 'idle'          # nothing due (up to date, clock went backwards)
+SKIPPED = 'skipped'    # lock held elsewhere, paused, disabled
+FAILED = 'failed'      # run() raised or the commit was refused
+
+
+@dataclasses.dataclass
+class Report:
+    """What one invocation of the runner did."""
+
+    outcome: str
+    committed: list = dataclasses.field(default_factory=list)
+    missed: list = dataclasses.field(default_factory=list)
+    reason: str = ''
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class Runner:
+    """Runs due windows of plugins against one store and lock backend.
+
+    :param store: a :class:`plugincron.state.base.StateStore`.
+    :param locks: a :class:`plugincron.locks.base.LockManager`.
+    :param host: name recorded in the history; default the hostname.
+    :param clock: callable returning the real time (aware UTC).
+    """
+
+    def __init__(self, store, locks, host=None, clock=utcnow):
+        self.store = store
+        self.locks = locks
+        self.host = host or socket.gethostname()
+        self.pid = os.getpid()
+        self.clock = clock
+
+    def _record(self, name, status, window=None, reason=None, error=None):
+        return self.store.record(name, status, self.clock(), window=window,
+                                 host=self.host, pid=self.pid,
+                                 reason=reason, error=error)
+
+    def run(self, loaded, now=None):
+        """Run whatever windows of ``loaded`` are due at ``now``.
+
+        :param loaded: a :class:`plugincron.loader.LoadedPlugin`.
+        :param now: aware datetime at which the schedule is evaluated;
+            default the real time.
+        :rtype: :class:`Report`
+        """
+        name = loaded.name
+        if not loaded.enabled:
+            self._record(name, state.SKIPPED, reason='plugin disabled')
+            return Report(SKIPPED, reason='plugin disabled')
+        lock = self.locks.get_lock(name)
+        if not lock.acquire():
+            reason = 'another run holds the lock'
+            self._record(name, state.SKIPPED, reason=reason)
+            LOG.info('%s: %s', name, reason)
+            return Report(SKIPPED, reason=reason)
+        try:
+            return self._run_locked(loaded, lock, now or self.clock())
+        finally:
+            lock.release()
+
+    def _run_locked(self, loaded, lock, now):
+        name, plugin = loaded.name, loaded.plugin
+        dead = self.store.abandon_running(
+            name, self.clock(), 'its process ended without recording how')
+        if dead:
+            LOG.warning('%s: %d earlier run(s) died mid-run; their window '
+                        'is handed out again', name, dead)
+        current = self.store.get_plugin(name)
+        if current.paused:
+            self._record(name, state.SKIPPED, reason='plugin paused')
+            return Report(SKIPPED, reason='plugin paused')
+        todo = windows.plan(loaded.schedule, current.committed_end, now,
+                            policy=plugin.catchup,
+                            max_catchup=plugin.max_catchup)
+        report = Report(RAN)
+        committed_end = current.committed_end
+        for span in todo.missed:
+            if not self.store.commit(name, committed_end, span, self.clock(),
+                                     status=state.MISSED, host=self.host,
+                                     pid=self.pid,
+                                     reason=todo.missed_reason):
+                return self._fenced(name, report)
+            LOG.warning('%s: recorded %s as missed: %s', name, span,
+                        todo.missed_reason)
+            report.missed.append(span)
+            committed_end = span.end
+        if not todo.runs:
+            reason = todo.idle_reason or todo.missed_reason
+            self._record(name, state.SKIPPED, reason=reason)
+            LOG.info('%s: nothing to run: %s', name, reason)
+            report.outcome, report.reason = IDLE, reason
+            if todo.idle_reason == windows.CLOCK_BACKWARDS:
+                LOG.warning('%s: the clock (%s) is before the committed end '
+                            '(%s); running nothing', name, now.isoformat(),
+                            committed_end.isoformat())
+            return report
+        for window in todo.runs:
+            run_id = self.store.start_run(name, window, self.host, self.pid,
+                                          self.clock())
+            LOG.info('%s: running window %s', name, window)
+            try:
+                plugin.run(window.start, window.end)
+            except (Exception, SystemExit) as exc:
+                LOG.exception('%s: window %s failed; it will be handed out '
+                              'again', name, window)
+                self.store.finish_run(run_id, state.FAILED, self.clock(),
+                                      reason='%s: %s' % (
+                                          type(exc).__name__, exc),
+                                      error=traceback.format_exc())
+                report.outcome, report.reason = FAILED, str(exc)
+                return report
+            if not lock.still_held() or not self.store.commit(
+                    name, committed_end, window, self.clock(), run_id=run_id):
+                self.store.finish_run(run_id, state.FAILED, self.clock(),
+                                      reason='lost the lock; not committed')
+                return self._fenced(name, report)
+            report.committed.append(window)
+            committed_end = window.end
+        return report
+
+    @staticmethod
+    def _fenced(name, report):
+        LOG.error('%s: the lock was lost or another run committed first; '
+                  'nothing more is committed by this run', name)
+        report.outcome, report.reason = FAILED, 'lost the lock'
+        return report
