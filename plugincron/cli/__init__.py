@@ -1,8 +1,9 @@
 """``plugin-cron``: the runner cron starts, and the operator's commands.
 
-This module only declares the command line; each subcommand's code lives
-in its own module, imported when that subcommand runs, so the runner cron
-starts every tick pays only for what ``run`` needs.
+Each module named in :data:`COMMAND_MODULES` declares its subcommands in
+``add_parsers(subparsers)`` and keeps heavy imports inside its handlers:
+all of them are imported to build the parser, and cron starts the runner
+afresh every tick.
 
 Exit codes: 0 done (or nothing to do), 1 a plugin failed, 2 bad usage or
 configuration, with one line on standard error saying what is wrong.
@@ -19,23 +20,16 @@ from plugincron import exceptions, opts
 PROG = 'plugin-cron'
 
 
-def _add_run(subparsers):
-    p = subparsers.add_parser(
-        'run', help="run a plugin's due window (what cron calls)")
-    p.add_argument('plugin', metavar='NAME', help='plugin name')
-    p.add_argument('--now', metavar='ISO8601',
-                   help='evaluate the schedule as if it were this time '
-                        '(not in the future); without an offset, UTC')
-    p.set_defaults(handler='plugincron.cli.run:take_run')
-
-
-#: Each adds one subcommand; handlers are "module:function" names.
-COMMANDS = [_add_run]
+#: Modules whose ``add_parsers(subparsers)`` declare the subcommands; a
+#: parser names its handler as ``set_defaults(handler=function)``.
+COMMAND_MODULES = [
+    'plugincron.cli.run',
+]
 
 
 def _add_commands(subparsers):
-    for add in COMMANDS:
-        add(subparsers)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_parsers(subparsers)
 
 
 def build_conf():
@@ -75,9 +69,7 @@ def main(argv=None):
         return fail(exc)
     try:
         _setup_logging(conf)
-        module, _, func = conf.command.handler.partition(':')
-        handler = getattr(importlib.import_module(module), func)
-        return handler(conf)
+        return conf.command.handler(conf)
     except (exceptions.PluginCronError, cfg.Error) as exc:
         return fail(exc)
     finally:

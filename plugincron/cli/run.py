@@ -7,6 +7,16 @@ from plugincron import exceptions, loader, locks, runner, state
 UTC = datetime.timezone.utc
 
 
+def add_parsers(subparsers):
+    p = subparsers.add_parser(
+        'run', help="run a plugin's due window (what cron calls)")
+    p.add_argument('plugin', metavar='NAME', help='plugin name')
+    p.add_argument('--now', metavar='ISO8601',
+                   help='evaluate the schedule as if it were this time '
+                        '(not in the future); without an offset, UTC')
+    p.set_defaults(handler=take_run)
+
+
 def parse_now(text, real_now):
     """``--now``: an ISO 8601 time not in the future (naive means UTC)."""
     try:

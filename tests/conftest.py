@@ -1,0 +1,157 @@
+"""Fixtures shared by the whole suite.
+
+Plugins in these tests are real installed distributions: the example
+package and ``tests/plugins`` are installed by pip into a site directory
+that comes first on the path, in this process and in every runner
+subprocess.
+"""
+
+import configparser
+import datetime
+import importlib
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+UTC = datetime.timezone.utc
+
+
+def require_service(reason):
+    """Skip a test whose server is missing -- or fail, in CI.
+
+    CI sets ``PLUGINCRON_REQUIRE_SERVICES=1`` so that a missing server can
+    never pass unseen as a skipped test.
+    """
+    if os.environ.get('PLUGINCRON_REQUIRE_SERVICES') == '1':
+        pytest.fail('PLUGINCRON_REQUIRE_SERVICES=1 but ' + reason)
+    pytest.skip(reason)
+
+
+def pip_install(site, *sources):
+    """Install distributions with pip into ``site``, without touching the
+    source trees (pip builds in a copy)."""
+    build = pathlib.Path(site).parent / ('build-' + pathlib.Path(site).name)
+    copies = []
+    for source in sources:
+        copy = build / pathlib.Path(source).name
+        shutil.copytree(source, copy, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns('build', '*.egg-info',
+                                                      '__pycache__'))
+        copies.append(str(copy))
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet',
+                    '--no-deps', '--no-build-isolation', '--no-compile',
+                    '--disable-pip-version-check', '--target', str(site)]
+                   + copies, check=True)
+
+
+@pytest.fixture(scope='session')
+def plugin_site(tmp_path_factory):
+    """Site directory holding the example and test plugin distributions."""
+    site = tmp_path_factory.mktemp('site')
+    pip_install(site, REPO / 'examples' / 'window-logger',
+                REPO / 'tests' / 'plugins')
+    sys.path.insert(0, str(site))
+    importlib.invalidate_caches()
+    yield site
+    sys.path.remove(str(site))
+
+
+def subprocess_env(site, **extra):
+    """Environment for a runner subprocess that sees ``site`` first."""
+    env = dict(os.environ)
+    path = [str(site), str(REPO)]
+    if env.get('PYTHONPATH'):
+        path.append(env['PYTHONPATH'])
+    env['PYTHONPATH'] = os.pathsep.join(path)
+    env.update(extra)
+    return env
+
+
+class CronEnv:
+    """A host configuration in a temporary directory, and ways to drive
+    ``plugin-cron`` against it."""
+
+    def __init__(self, root, site):
+        self.root = pathlib.Path(root)
+        self.site = site
+        self.state_dir = self.root / 'state'
+        self.conf_file = self.root / 'host.conf'
+        self.output = self.root / 'windows.log'
+        self.calls = self.root / 'calls.log'
+        self.fail_file = self.root / 'fail'
+        self.block_file = self.root / 'block'
+        self.sections = {
+            'cron': {'state_dir': str(self.state_dir)},
+            'window_logger': {'output_file': str(self.output)},
+            'controlled': {
+                'output_file': str(self.output),
+                'calls_file': str(self.calls),
+                'fail_file': str(self.fail_file),
+                'block_file': str(self.block_file),
+            },
+        }
+        self.write_conf()
+
+    def write_conf(self, **sections):
+        """Merge ``{section: {option: value}}`` into the config file."""
+        for name, values in sections.items():
+            self.sections.setdefault(name, {}).update(values)
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read_dict(self.sections)
+        with open(self.conf_file, 'w') as out:
+            parser.write(out)
+
+    @property
+    def env(self):
+        return subprocess_env(self.site)
+
+    def command(self, *args):
+        return [sys.executable, '-m', 'plugincron', '--config-file',
+                str(self.conf_file)] + [str(a) for a in args]
+
+    def run(self, *args, timeout=60):
+        """Run ``plugin-cron ARGS`` and wait for it."""
+        return subprocess.run(self.command(*args), env=self.env,
+                              capture_output=True, text=True,
+                              timeout=timeout)
+
+    def start(self, *args):
+        """Start ``plugin-cron ARGS`` without waiting."""
+        return subprocess.Popen(self.command(*args), env=self.env,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def store(self):
+        from plugincron import state
+        return state.get_store(state.default_url(str(self.state_dir)))
+
+    @staticmethod
+    def read_windows(path):
+        """The ``(start, end)`` pairs a test plugin wrote to ``path``."""
+        if not pathlib.Path(path).exists():
+            return []
+        pairs = []
+        for line in pathlib.Path(path).read_text().splitlines():
+            start, end = line.split()
+            pairs.append((datetime.datetime.fromisoformat(start),
+                          datetime.datetime.fromisoformat(end)))
+        return pairs
+
+    def windows(self):
+        return self.read_windows(self.output)
+
+
+@pytest.fixture
+def cron_env(tmp_path, plugin_site):
+    """A fresh host configuration with the test plugins installed."""
+    return CronEnv(tmp_path, plugin_site)
+
+
+def utc(*args):
+    """``utc(2026, 1, 1, 10, 0)``: an aware UTC datetime."""
+    return datetime.datetime(*args, tzinfo=UTC)
