@@ -1,9 +1,11 @@
 """Fixtures shared by the whole suite.
 
-Plugins in these tests are real installed distributions: the example
-package and ``tests/plugins`` are installed by pip into a site directory
-that comes first on the path, in this process and in every runner
-subprocess.
+Plugins in these tests are real installed distributions: plugincron
+itself (for its own entry points), the example package and
+``tests/plugins`` are installed by pip into a site directory that comes
+early on the path, in this process and in every runner subprocess.  The
+checkout comes first, so the code under test is always the working tree's
+and only the metadata (entry points) comes from the site directory.
 """
 
 import configparser
@@ -40,8 +42,9 @@ def pip_install(site, *sources):
     for source in sources:
         copy = build / pathlib.Path(source).name
         shutil.copytree(source, copy, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns('build', '*.egg-info',
-                                                      '__pycache__'))
+                        ignore=shutil.ignore_patterns(
+                            'build', '*.egg-info', '__pycache__', '.git',
+                            'examples', 'tests', 'doc', 'bench'))
         copies.append(str(copy))
     subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet',
                     '--no-deps', '--no-build-isolation', '--no-compile',
@@ -53,18 +56,19 @@ def pip_install(site, *sources):
 def plugin_site(tmp_path_factory):
     """Site directory holding the example and test plugin distributions."""
     site = tmp_path_factory.mktemp('site')
-    pip_install(site, REPO / 'examples' / 'window-logger',
+    pip_install(site, REPO, REPO / 'examples' / 'window-logger',
                 REPO / 'tests' / 'plugins')
-    sys.path.insert(0, str(site))
+    sys.path[:0] = [str(REPO), str(site)]
     importlib.invalidate_caches()
     yield site
+    sys.path.remove(str(REPO))
     sys.path.remove(str(site))
 
 
 def subprocess_env(site, **extra):
     """Environment for a runner subprocess that sees ``site`` first."""
     env = dict(os.environ)
-    path = [str(site), str(REPO)]
+    path = [str(REPO), str(site)]
     if env.get('PYTHONPATH'):
         path.append(env['PYTHONPATH'])
     env['PYTHONPATH'] = os.pathsep.join(path)
