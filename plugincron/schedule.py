@@ -118,25 +118,37 @@ class Schedule:
         # so start one second after ``when`` truncated to the second.
         start = self._local(when).replace(microsecond=0) + \
             datetime.timedelta(seconds=1)
-        return next(CronSim(self.expression, start, reverse=True)) \
+        candidate = next(CronSim(self.expression, start, reverse=True)) \
             .astimezone(UTC)
+        # In a repeated (fall-back) hour cronsim's reverse search ignores
+        # ``fold`` and answers a tick of the hour's first pass -- or, for a
+        # fixed-time job, the day before.  Forward search is exact, so walk
+        # forward from that earlier candidate to the true latest tick.
+        while candidate > when:  # defensive: never seen
+            candidate = next(CronSim(self.expression, self._local(
+                candidate), reverse=True)).astimezone(UTC)
+        for tick in self.ticks(candidate, when):
+            candidate = tick
+        return candidate
 
     def next_tick(self, when):
         """The first tick strictly after ``when``, in UTC."""
-        start = self._local(when)
-        if start.microsecond:
-            start = start.replace(microsecond=0)
-        return next(CronSim(self.expression, start)).astimezone(UTC)
+        # Through ticks(): starting inside a repeated hour, cronsim may
+        # first answer a tick of the hour's first pass, before ``when``.
+        return next(self.ticks(when))
 
-    def ticks(self, after, until):
-        """Ticks ``t`` with ``after < t <= until``, oldest first, in UTC."""
+    def ticks(self, after, until=None):
+        """Ticks ``t`` with ``after < t <= until``, oldest first, in UTC.
+
+        :param until: aware datetime, or ``None`` for no end.
+        """
         it = CronSim(self.expression, self._local(after).replace(
             microsecond=0))
         for tick in it:
             tick = tick.astimezone(UTC)
             if tick <= after:
                 continue
-            if tick > until:
+            if until is not None and tick > until:
                 return
             yield tick
 
