@@ -5,13 +5,15 @@ Every error derives from :class:`PluginCronError`, so a host can catch
 value as an attribute, so callers never need to parse the message::
 
     PluginCronError
-     +-- ConfigError              bad option value (.option, .value)
+     +-- ConfigError              bad option value (.option, .value,
+     |    |                       .plugin for a [plugin:NAME] override)
      |    +-- InvalidInterval     bad cron expression (.plugin, .expression)
      +-- PluginNotFound           no such entry point (.name, .namespace)
      +-- PluginLoadError          import/constructor failed (.name, .cause)
      +-- StateError               the state store cannot be used (.url)
      |    +-- SchemaMismatch      store written by another version
      +-- LockError                lock backend cannot be used
+          +-- LockHeld            a plugin's lock is held by a run (.name)
 """
 
 
@@ -22,10 +24,11 @@ class PluginCronError(Exception):
 class ConfigError(PluginCronError):
     """An option holds a value plugincron cannot use."""
 
-    def __init__(self, message, option=None, value=None):
+    def __init__(self, message, option=None, value=None, plugin=None):
         super().__init__(message)
         self.option = option
         self.value = value
+        self.plugin = plugin
 
 
 class InvalidInterval(ConfigError):
@@ -34,8 +37,7 @@ class InvalidInterval(ConfigError):
     def __init__(self, expression, reason, plugin=None):
         who = 'plugin %r: ' % plugin if plugin else ''
         super().__init__('%sinvalid interval %r: %s' % (who, expression, reason),
-                         option='interval', value=expression)
-        self.plugin = plugin
+                         option='interval', value=expression, plugin=plugin)
         self.expression = expression
         self.reason = reason
 
@@ -85,3 +87,13 @@ class SchemaMismatch(StateError):
 
 class LockError(PluginCronError):
     """The lock backend cannot be reached or used."""
+
+
+class LockHeld(LockError):
+    """An operator command needs a plugin's lock and a run holds it."""
+
+    def __init__(self, name, action):
+        super().__init__('plugin %r is running (its lock is held); %s '
+                         'refused, try again when it finishes'
+                         % (name, action))
+        self.name = name

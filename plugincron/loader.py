@@ -7,12 +7,14 @@ failure so one broken plugin never hides the others.
 """
 
 import dataclasses
+import datetime
 import logging
 
+from oslo_config import cfg
 from stevedore import extension, named
 from stevedore import exception as stevedore_exc
 
-from plugincron import exceptions, schedule as schedule_mod
+from plugincron import exceptions, opts, schedule as schedule_mod, windows
 
 LOG = logging.getLogger(__name__)
 
@@ -24,24 +26,96 @@ class LoadedPlugin:
     name: str
     plugin: object
     enabled: bool
+    #: The interval, ``H`` resolved: ``schedule.expression`` is the line's.
     schedule: schedule_mod.Schedule
+    #: The effective settings: the plugin's, or the operator's override.
+    catchup: str = 'coalesce'
+    #: :class:`datetime.timedelta` or ``None``.
+    max_catchup: datetime.timedelta = None
+    #: Seconds, or ``None``.
+    timeout: float = None
 
 
 def _raise_load_error(manager, entry_point, err):
     raise exceptions.PluginLoadError(entry_point.name, err) from err
 
 
-def _check(name, plugin, conf):
-    """Ask the plugin for its state; any error names the plugin."""
-    plugin.entry_point_name = name
+def _overrides(conf, name):
+    """The ``[plugin:NAME]`` options the operator set: ``{option: value}``.
+
+    :raises ConfigError: naming the plugin and the option for a bad value.
+    """
+    group = opts.register_plugin_opts(conf, name)
+    found = {}
+    for opt in opts.plugin_opts:
+        try:
+            value = conf[group][opt.dest]
+        except (cfg.Error, ValueError) as exc:
+            detail = str(exc).partition('is not valid: ')[2] or str(exc)
+            raise exceptions.ConfigError(
+                'plugin %r: option [%s] %s: %s' % (name, group, opt.dest,
+                                                   detail),
+                option=opt.dest, plugin=name) from None
+        if value is not None:
+            found[opt.dest] = value
+    return found
+
+
+def _limit(name, option, value, given_by):
+    """A plugin's or operator's duration as a timedelta, or ``None``."""
+    if value is None:
+        return None
     try:
-        enabled = bool(plugin.enabled())
-        expression = plugin.interval()
+        value = opts.parse_duration(value)
+    except ValueError as exc:
+        raise exceptions.ConfigError(
+            'plugin %r: %s %s: %s' % (name, given_by, option, exc),
+            option=option, value=value, plugin=name) from None
+    return None if value == opts.NO_LIMIT else value
+
+
+def _check(name, plugin, conf):
+    """Ask the plugin for its state, apply the operator's overrides; any
+    error names the plugin."""
+    plugin.entry_point_name = name
+    override = _overrides(conf, name)
+    try:
+        # An override replaces the call: an operator can disable a plugin
+        # whose enabled() or interval() raises.
+        enabled = override['enabled'] if 'enabled' in override else bool(
+            plugin.enabled())
+        expression = override.get('interval') or plugin.interval()
     except Exception as exc:
         raise exceptions.PluginLoadError(name, exc) from exc
     sched = schedule_mod.Schedule(expression, schedule_mod.timezone_from_conf(
         conf), plugin=name)
-    return LoadedPlugin(name, plugin, enabled, sched)
+    catchup = override.get('catchup') or plugin.catchup
+    if catchup not in windows.POLICIES:
+        raise exceptions.ConfigError(
+            'plugin %r: catchup %r is not one of %s'
+            % (name, catchup, ', '.join(windows.POLICIES)),
+            option='catchup', value=catchup, plugin=name)
+    limits = {}
+    for option in ('max_catchup', 'timeout'):
+        if option in override:
+            limits[option] = _limit(name, option, override[option],
+                                    'option [%s]' % (opts.PLUGIN_GROUP % name))
+        else:
+            limits[option] = _limit(name, option, getattr(plugin, option),
+                                    'class attribute')
+    timeout = limits['timeout']
+    return LoadedPlugin(name, plugin, enabled, sched, catchup=catchup,
+                        max_catchup=limits['max_catchup'],
+                        timeout=timeout.total_seconds() if timeout else None)
+
+
+def prepare(conf, name, plugin):
+    """Check a plugin built by hand as :func:`load` checks an installed one
+    (for tests and :mod:`plugincron.testing`).
+
+    :rtype: :class:`LoadedPlugin`
+    """
+    return _check(name, plugin, conf)
 
 
 def load(conf, name):

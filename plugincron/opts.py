@@ -5,11 +5,70 @@
 the docs render the reference with ``.. show-options:: plugincron``.
 """
 
+import datetime
 import os
+import re
 
 from oslo_config import cfg
 
 GROUP = 'cron'
+
+#: The group holding one plugin's overrides: ``[plugin:NAME]``.
+PLUGIN_GROUP = 'plugin:%s'
+
+#: An override value that removes a plugin's limit (``max_catchup``,
+#: ``timeout``) instead of changing it.
+NO_LIMIT = 'none'
+
+_DURATION = re.compile(r'^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?'
+                       r'(?:(\d+(?:\.\d+)?)s?)?$')
+
+
+class Duration:
+    """oslo.config type of a duration: ``90`` (seconds), ``90s``, ``15m``,
+    ``2h``, ``1d12h``, ``1w``; ``none`` for no limit."""
+
+    type_name = 'duration'
+
+    def __call__(self, value):
+        return parse_duration(value)
+
+    def __repr__(self):
+        return 'Duration'
+
+    def _formatter(self, value):
+        return str(value)
+
+
+def parse_duration(value):
+    """A :class:`datetime.timedelta` from a duration; :data:`NO_LIMIT` for
+    ``none`` or an empty value.
+
+    :param value: text as in :class:`Duration`, a number of seconds or a
+        timedelta.
+    :raises ValueError: for anything else, or a duration not above zero.
+    """
+    if isinstance(value, datetime.timedelta):
+        result = value
+    elif isinstance(value, bool):
+        raise ValueError('%r is not a duration' % value)
+    elif isinstance(value, (int, float)):
+        result = datetime.timedelta(seconds=value)
+    else:
+        text = str(value).strip().lower().replace(' ', '')
+        if text in ('', NO_LIMIT):
+            return NO_LIMIT
+        match = _DURATION.match(text)
+        if not match or not any(match.groups()):
+            raise ValueError('%r is not a duration such as 90s, 15m, 2h, '
+                             '1d12h or none' % value)
+        weeks, days, hours, minutes, seconds = (
+            float(g) if g else 0 for g in match.groups())
+        result = datetime.timedelta(weeks=weeks, days=days, hours=hours,
+                                    minutes=minutes, seconds=seconds)
+    if result <= datetime.timedelta(0):
+        raise ValueError('%r: a duration must be above zero' % value)
+    return result
 
 
 def _default_state_dir():
@@ -58,11 +117,46 @@ cron_opts = [
                     'evaluated, for example Europe/Berlin. Default: the '
                     'system time zone, the one cron itself uses. Windows '
                     'are always reported in UTC.'),
+    cfg.FloatOpt('timeout_grace',
+                 default=5.0,
+                 min=0,
+                 help='Seconds a run that exceeded its timeout is given to '
+                      'exit after SIGTERM before it is killed with '
+                      'SIGKILL.'),
     cfg.HostnameOpt('host',
                     default=None,
                     sample_default='the machine hostname',
                     help='Name of this host in the run history. Default: '
                          'the machine hostname.'),
+]
+
+#: Registered by the loader in ``[plugin:NAME]`` for each plugin it builds.
+#: Unset options keep what the plugin says.
+plugin_opts = [
+    cfg.BoolOpt('enabled',
+                help='Run this plugin (true) or keep it installed but idle '
+                     '(false), whatever its enabled() says.'),
+    cfg.StrOpt('interval',
+               help="Cron expression replacing the plugin's interval(), "
+                    "for example '*/10 * * * *', 'H * * * *' or '@daily'."),
+    cfg.StrOpt('catchup',
+               choices=[('coalesce', 'one window from the last committed '
+                                     'end to the latest tick'),
+                        ('each', 'one run per missed tick, oldest first; '
+                                 'stops at the first failure'),
+                        ('skip', 'run only the latest interval and record '
+                                 'the rest as missed')],
+               help='What to do about missed ticks.'),
+    cfg.Opt('max_catchup',
+            type=Duration(),
+            help='Time older than this, counted back from the latest tick, '
+                 'is recorded as missed instead of being run: for example '
+                 '6h or 2d; none for no limit.'),
+    cfg.Opt('timeout',
+            type=Duration(),
+            help='How long one run() may take before it is stopped and '
+                 'recorded as timed out, for example 90s or 10m; none for '
+                 'no limit.'),
 ]
 
 cli_opts = [
@@ -80,4 +174,12 @@ def register_opts(conf):
 
 def list_opts():
     """Options for oslo-config-generator and the Sphinx extension."""
-    return [(GROUP, cron_opts), ('DEFAULT', cli_opts)]
+    return [(GROUP, cron_opts), ('DEFAULT', cli_opts),
+            (PLUGIN_GROUP % 'NAME', plugin_opts)]
+
+
+def register_plugin_opts(conf, name):
+    """Register ``[plugin:NAME]`` on ``conf``; returns the group's name."""
+    group = PLUGIN_GROUP % name
+    conf.register_opts(plugin_opts, group=group)
+    return group

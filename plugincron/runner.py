@@ -14,9 +14,8 @@ import datetime
 import logging
 import os
 import socket
-import traceback
 
-from plugincron import windows
+from plugincron import deadline, windows
 from plugincron.state import base as state
 
 LOG = logging.getLogger(__name__)
@@ -49,14 +48,18 @@ class Runner:
     :param locks: a :class:`plugincron.locks.base.LockManager`.
     :param host: name recorded in the history; default the hostname.
     :param clock: callable returning the real time (aware UTC).
+    :param timeout_grace: seconds between SIGTERM and SIGKILL for a run
+        past its timeout.
     """
 
-    def __init__(self, store, locks, host=None, clock=utcnow):
+    def __init__(self, store, locks, host=None, clock=utcnow,
+                 timeout_grace=5.0):
         self.store = store
         self.locks = locks
         self.host = host or socket.gethostname()
         self.pid = os.getpid()
         self.clock = clock
+        self.timeout_grace = timeout_grace
 
     def _record(self, name, status, window=None, reason=None, error=None):
         return self.store.record(name, status, self.clock(), window=window,
@@ -98,8 +101,8 @@ class Runner:
             self._record(name, state.SKIPPED, reason='plugin paused')
             return Report(SKIPPED, reason='plugin paused')
         todo = windows.plan(loaded.schedule, current.committed_end, now,
-                            policy=plugin.catchup,
-                            max_catchup=plugin.max_catchup)
+                            policy=loaded.catchup,
+                            max_catchup=loaded.max_catchup)
         report = Report(RAN)
         committed_end = current.committed_end
         for span in todo.missed:
@@ -126,16 +129,18 @@ class Runner:
             run_id = self.store.start_run(name, window, self.host, self.pid,
                                           self.clock())
             LOG.info('%s: running window %s', name, window)
-            try:
-                plugin.run(window.start, window.end)
-            except (Exception, SystemExit) as exc:
-                LOG.exception('%s: window %s failed; it will be handed out '
-                              'again', name, window)
-                self.store.finish_run(run_id, state.FAILED, self.clock(),
-                                      reason='%s: %s' % (
-                                          type(exc).__name__, exc),
-                                      error=traceback.format_exc())
-                report.outcome, report.reason = FAILED, str(exc)
+            outcome = self.call(loaded, window)
+            if not outcome.ok:
+                status = state.TIMED_OUT if outcome.timed_out else \
+                    state.FAILED
+                LOG.error('%s: window %s %s: %s; it will be handed out '
+                          'again%s', name, window, status.replace('_', ' '),
+                          outcome.reason,
+                          '\n' + outcome.error if outcome.error else '')
+                self.store.finish_run(run_id, status, self.clock(),
+                                      reason=outcome.reason,
+                                      error=outcome.error)
+                report.outcome, report.reason = FAILED, outcome.reason
                 return report
             if not lock.still_held() or not self.store.commit(
                     name, committed_end, window, self.clock(), run_id=run_id):
@@ -145,6 +150,15 @@ class Runner:
             report.committed.append(window)
             committed_end = window.end
         return report
+
+    def call(self, loaded, window):
+        """Call ``run()`` for ``window`` under the plugin's timeout.
+
+        :rtype: :class:`plugincron.deadline.Outcome`
+        """
+        return deadline.call(
+            lambda: loaded.plugin.run(window.start, window.end),
+            timeout=loaded.timeout, grace=self.timeout_grace)
 
     @staticmethod
     def _fenced(name, report):

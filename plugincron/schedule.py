@@ -11,6 +11,7 @@ every tick is returned in UTC.
 
 import datetime
 import re
+import zlib
 
 from cronsim import CronSim, CronSimError
 
@@ -43,9 +44,71 @@ _FIELD_NAMES = ('minute', 'hour', 'day of month', 'month', 'day of week')
 _NEVER = 'the expression never matches a date'
 
 
-def resolve(expression):
+#: Range a Jenkins-style ``H`` picks from, per field.  Day of month stops
+#: at 28, as in Jenkins, so that the day exists in every month.
+_HASH_RANGES = ((0, 59), (0, 23), (1, 28), (1, 12), (0, 6))
+_HASH = re.compile(r'^H(?:\((\d+)-(\d+)\))?(?:/(\d+))?$')
+
+
+def _resolve_hash(expression, fields, seed):
+    """Replace Jenkins-style ``H`` items with values from ``seed``.
+
+    ``H`` is one value of the field's range, ``H(a-b)`` one of ``a-b``,
+    ``H/n`` (or ``H(a-b)/n``) every ``n`` from an offset below ``n``.  The
+    value comes from a CRC-32 of the seed (the plugin name), the field and
+    the item's position: stable across hosts, Python versions and runs
+    (unlike ``hash()``), and different for the minute and the hour.
+    """
+    resolved = []
+    for index, field in enumerate(fields):
+        if 'H' not in field:
+            resolved.append(field)
+            continue
+        if seed is None:
+            raise exceptions.InvalidInterval(
+                expression, 'H needs the plugin name to hash')
+        items = []
+        for position, item in enumerate(field.split(',')):
+            match = _HASH.match(item)
+            if not match:
+                if 'H' in item:
+                    raise exceptions.InvalidInterval(
+                        expression, 'bad %s field %r: use H, H(a-b), H/n '
+                        'or H(a-b)/n' % (_FIELD_NAMES[index], field))
+                items.append(item)
+                continue
+            low, high = _HASH_RANGES[index]
+            if match.group(1) is not None:
+                low, high = int(match.group(1)), int(match.group(2))
+                first, last = _HASH_RANGES[index]
+                if not first <= low <= high <= last:
+                    raise exceptions.InvalidInterval(
+                        expression, 'bad %s field %r: H range must be '
+                        'within %d-%d' % (_FIELD_NAMES[index], field,
+                                          first, last))
+            digest = zlib.crc32(('%s\0%d\0%d' % (seed, index, position))
+                                .encode('utf-8'))
+            step = match.group(3)
+            if step is None:
+                items.append(str(low + digest % (high - low + 1)))
+                continue
+            step = int(step)
+            if step < 1:
+                raise exceptions.InvalidInterval(
+                    expression, 'bad %s field %r: step must be at least 1'
+                    % (_FIELD_NAMES[index], field))
+            offset = low + digest % min(step, high - low + 1)
+            items.append('%d-%d/%d' % (offset, high, step)
+                         if offset + step <= high else str(offset))
+        resolved.append(','.join(items))
+    return resolved
+
+
+def resolve(expression, seed=None):
     """Check ``expression`` and return its 5-field form.
 
+    :param seed: the plugin name, from which Jenkins-style ``H`` values
+        are hashed; an expression with ``H`` needs one.
     :raises InvalidInterval: naming the problem.
     """
     if not isinstance(expression, str):
@@ -63,6 +126,7 @@ def resolve(expression):
         raise exceptions.InvalidInterval(
             expression, 'expected 5 fields (minute hour day-of-month month '
             'day-of-week), got %d' % len(fields))
+    fields = _resolve_hash(expression, fields, seed)
     for name, field in zip(_FIELD_NAMES, fields):
         if not _FIELD.match(field):
             raise exceptions.InvalidInterval(
@@ -88,7 +152,9 @@ def resolve(expression):
 class Schedule:
     """A validated cron expression evaluated in one time zone.
 
-    :param expression: cron expression or alias.
+    :param expression: cron expression or alias; ``H`` items are resolved
+        from ``plugin``, and :attr:`expression` holds the resolved form
+        (the one written to a crontab), :attr:`given` the original.
     :param tz: :class:`datetime.tzinfo` the expression is read in; ``None``
         for the system's local zone, as cron uses.
     :raises InvalidInterval: if the expression is not valid.
@@ -96,7 +162,7 @@ class Schedule:
 
     def __init__(self, expression, tz=None, plugin=None):
         try:
-            self.expression = resolve(expression)
+            self.expression = resolve(expression, seed=plugin)
         except exceptions.InvalidInterval as exc:
             exc.plugin = plugin
             raise exceptions.InvalidInterval(expression, exc.reason,

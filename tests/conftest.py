@@ -89,6 +89,7 @@ class CronEnv:
         self.calls = self.root / 'calls.log'
         self.fail_file = self.root / 'fail'
         self.block_file = self.root / 'block'
+        self.hang_file = self.root / 'hang'
         self.sections = {
             'cron': {'state_dir': str(self.state_dir)},
             'window_logger': {'output_file': str(self.output)},
@@ -97,6 +98,7 @@ class CronEnv:
                 'calls_file': str(self.calls),
                 'fail_file': str(self.fail_file),
                 'block_file': str(self.block_file),
+                'hang_file': str(self.hang_file),
             },
         }
         self.write_conf()

@@ -41,6 +41,7 @@ def take_run(conf):
         now = parse_now(conf.command.now, real_now)
     loaded = loader.load(conf, conf.command.plugin)
     with state.from_conf(conf) as store, locks.from_conf(conf) as lockman:
-        report = runner.Runner(store, lockman, host=conf.cron.host).run(
-            loaded, now=now)
+        report = runner.Runner(
+            store, lockman, host=conf.cron.host,
+            timeout_grace=conf.cron.timeout_grace).run(loaded, now=now)
     return 1 if report.outcome == runner.FAILED else 0
