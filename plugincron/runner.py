@@ -15,7 +15,7 @@ import logging
 import os
 import socket
 
-from plugincron import deadline, windows
+from plugincron import deadline, exceptions, windows
 from plugincron.state import base as state
 
 LOG = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ class Report:
     committed: list = dataclasses.field(default_factory=list)
     missed: list = dataclasses.field(default_factory=list)
     reason: str = ''
+    #: Windows a backfill ran (they commit nothing).
+    backfilled: list = dataclasses.field(default_factory=list)
 
 
 def utcnow():
@@ -150,6 +152,114 @@ class Runner:
             report.committed.append(window)
             committed_end = window.end
         return report
+
+    # -- operator actions -------------------------------------------------
+
+    def _locked(self, name, action):
+        lock = self.locks.get_lock(name)
+        if not lock.acquire():
+            raise exceptions.LockHeld(name, action)
+        return lock
+
+    def backfill(self, loaded, start, end, each=False, now=None):
+        """Run historical windows of ``[start, end)`` without committing.
+
+        The committed end never moves (so never backwards); each window is
+        recorded as ``backfilled``, or failed.  With ``each`` the span is
+        cut at the schedule's ticks, oldest first; the first failure stops
+        the rest.
+
+        :raises LockHeld: while a run holds the plugin's lock.
+        :raises ConfigError: for a span that is empty, in the future or
+            past the committed end (time the runner will hand out itself).
+        :rtype: :class:`Report`
+        """
+        name = loaded.name
+        now = now or self.clock()
+        if not start < end:
+            raise exceptions.ConfigError(
+                'backfill: --start %s is not before --end %s'
+                % (start.isoformat(), end.isoformat()), option='start')
+        if end > now:
+            raise exceptions.ConfigError(
+                'backfill: --end %s is in the future' % end.isoformat(),
+                option='end')
+        lock = self._locked(name, 'backfill')
+        try:
+            committed_end = self.store.get_plugin(name).committed_end
+            if committed_end is not None and end > committed_end:
+                raise exceptions.ConfigError(
+                    'backfill: --end %s is after the committed end %s; '
+                    'later time is handed out by the runner itself'
+                    % (end.isoformat(), committed_end.isoformat()),
+                    option='end')
+            self.store.abandon_running(
+                name, self.clock(), 'its process ended without recording how')
+            spans = []
+            if each:
+                for tick in loaded.schedule.ticks(start, end):
+                    if tick < end:
+                        spans.append(windows.Window(start, tick))
+                        start = tick
+            spans.append(windows.Window(start, end))
+            report = Report(RAN)
+            for window in spans:
+                run_id = self.store.start_run(name, window, self.host,
+                                              self.pid, self.clock())
+                LOG.info('%s: backfilling window %s', name, window)
+                outcome = self.call(loaded, window)
+                if not outcome.ok:
+                    status = state.TIMED_OUT if outcome.timed_out else \
+                        state.FAILED
+                    self.store.finish_run(run_id, status, self.clock(),
+                                          reason='backfill: ' + outcome.reason,
+                                          error=outcome.error)
+                    LOG.error('%s: backfill of %s %s: %s', name, window,
+                              status.replace('_', ' '), outcome.reason)
+                    report.outcome, report.reason = FAILED, outcome.reason
+                    return report
+                self.store.finish_run(run_id, state.BACKFILLED, self.clock(),
+                                      reason='backfill')
+                report.backfilled.append(window)
+            return report
+        finally:
+            lock.release()
+
+    def reset(self, name, to, now=None):
+        """Move the committed end to ``to`` (forwards or backwards).
+
+        Recorded as ``reset`` with the window ``[old end, new end)``.
+
+        :raises LockHeld: while a run holds the plugin's lock.
+        :raises ConfigError: for a time in the future.
+        """
+        now = now or self.clock()
+        if to > now:
+            raise exceptions.ConfigError(
+                'reset: --to %s is in the future' % to.isoformat(),
+                option='to')
+        lock = self._locked(name, 'reset')
+        try:
+            old = self.store.get_plugin(name).committed_end
+            reason = 'committed end moved from %s to %s by an operator' % (
+                old.isoformat() if old else 'nothing', to.isoformat())
+            if not self.store.commit(name, old, windows.Window(old or to, to),
+                                     self.clock(), status=state.RESET,
+                                     host=self.host, pid=self.pid,
+                                     reason=reason):
+                raise exceptions.StateError(
+                    'reset: the committed end of %r changed meanwhile; '
+                    'nothing done' % name)
+            LOG.warning('%s: %s', name, reason)
+            return old
+        finally:
+            lock.release()
+
+    def set_paused(self, name, paused):
+        """Pause or resume a plugin, and record who did it."""
+        self.store.set_paused(name, paused)
+        self._record(name, state.PAUSED if paused else state.RESUMED,
+                     reason='by an operator')
 
     def call(self, loaded, window):
         """Call ``run()`` for ``window`` under the plugin's timeout.

@@ -107,6 +107,18 @@ def test_history_newest_first_with_limit(store):
     assert store.history(limit=1)[0].plugin == 'q'
 
 
+def test_history_filtered_by_status_and_unlimited(store):
+    for i, status in enumerate([base.SKIPPED, base.FAILED, base.SKIPPED,
+                                base.SUCCEEDED, base.SKIPPED]):
+        store.record('p', status, T[i], reason=str(i))
+    assert [r.reason for r in store.history(
+        'p', limit=1, statuses=base.RUNS)] == ['3']
+    assert [r.reason for r in store.history(
+        'p', statuses=(base.FAILED,))] == ['1']
+    assert store.history('p', statuses=()) == []
+    assert len(store.history('p', limit=None)) == 5
+
+
 def test_a_second_connection_sees_commits(store):
     store.commit('p', None, Window(T[0], T[1]), T[1])
     with state.get_store(store.url) as again:

@@ -29,6 +29,14 @@ TIMED_OUT = 'timed_out'
 ABANDONED = 'abandoned'    # its process died; found by the next run
 SKIPPED = 'skipped'        # the runner did nothing (lock held, up to date)
 MISSED = 'missed'          # committed without run(), by catch-up policy
+BACKFILLED = 'backfilled'  # an operator's historical window; run() done,
+                           # the committed end not moved
+RESET = 'reset'            # an operator moved the committed end; the
+                           # record's window is [old end, new end)
+PAUSED = 'paused'          # an operator paused the plugin
+RESUMED = 'resumed'        # an operator resumed it
+#: Statuses of a call to run(), as opposed to skips and operator actions.
+RUNS = (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABANDONED)
 #: Statuses whose window is part of the committed tiling.
 COMMITTED = (SUCCEEDED, MISSED)
 
@@ -152,8 +160,10 @@ class StateStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    def history(self, name=None, limit=20):
+    def history(self, name=None, limit=20, statuses=None):
         """Records, newest first.
 
+        :param statuses: only records with one of these statuses.
+        :param limit: at most this many; ``None`` for all.
         :rtype: list of :class:`RunRecord`
         """

@@ -132,13 +132,25 @@ class SQLStore(base.StateStore):
                  'reason': reason, 'plugin': name,
                  'running': base.RUNNING}).rowcount
 
-    def history(self, name=None, limit=20):
+    def history(self, name=None, limit=20, statuses=None):
         sql = 'SELECT %s FROM run_history' % _HISTORY_COLUMNS
-        params = {'limit': limit}
+        params = {}
+        where = []
         if name is not None:
-            sql += ' WHERE plugin = :plugin'
+            where.append('plugin = :plugin')
             params['plugin'] = name
-        sql += ' ORDER BY id DESC LIMIT :limit'
+        if statuses is not None:
+            names = []
+            for index, status in enumerate(statuses):
+                names.append(':status%d' % index)
+                params['status%d' % index] = status
+            where.append('status IN (%s)' % (', '.join(names) or 'NULL'))
+        if where:
+            sql += ' WHERE ' + ' AND '.join(where)
+        sql += ' ORDER BY id DESC'
+        if limit is not None:
+            sql += ' LIMIT :limit'
+            params['limit'] = limit
         return [base.RunRecord(row[0], row[1], row[2],
                                base.from_text(row[3]),
                                base.from_text(row[4]),
