@@ -137,8 +137,9 @@ plugin_opts = [
                 help='Run this plugin (true) or keep it installed but idle '
                      '(false), whatever its enabled() says.'),
     cfg.StrOpt('interval',
-               help="Cron expression replacing the plugin's interval(), "
-                    "for example '*/10 * * * *', 'H * * * *' or '@daily'."),
+               help="Cron expression or alias (such as @daily) replacing "
+                    "the plugin's interval(). H in a field stands for a "
+                    "value hashed from the plugin name."),
     cfg.StrOpt('catchup',
                choices=[('coalesce', 'one window from the last committed '
                                      'end to the latest tick'),
