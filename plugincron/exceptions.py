@@ -36,8 +36,9 @@ class InvalidInterval(ConfigError):
 
     def __init__(self, expression, reason, plugin=None):
         who = 'plugin %r: ' % plugin if plugin else ''
-        super().__init__('%sinvalid interval %r: %s' % (who, expression, reason),
-                         option='interval', value=expression, plugin=plugin)
+        super().__init__('%sinvalid interval %r: %s'
+                         % (who, expression, reason), option='interval',
+                         value=expression, plugin=plugin)
         self.expression = expression
         self.reason = reason
 

@@ -173,7 +173,7 @@ class WindowMachine(RuleBasedStateMachine):
         assert report.backfilled[0].start == start
         assert report.backfilled[-1].end == end
 
-    # -- the invariant ---------------------------------------------------------
+    # -- the invariant -------------------------------------------------------
 
     @invariant()
     def windows_tile_time(self):
