@@ -24,6 +24,7 @@ import datetime
 import os
 import shutil
 import tempfile
+import time
 import zoneinfo
 
 import hypothesis
@@ -53,12 +54,22 @@ class Crash(BaseException):
 
 
 class Probe(CronPluginBase):
-    """Records every window handed to it; misbehaves as told."""
+    """Records every window handed to it in a file (a run under a timeout
+    is a forked child); misbehaves as told."""
 
-    def __init__(self):
+    def __init__(self, calls_file):
         super().__init__(None)
-        self.calls = []
+        self.calls_file = calls_file
         self.mode = 'ok'
+
+    @property
+    def calls(self):
+        if not os.path.exists(self.calls_file):
+            return []
+        with open(self.calls_file) as calls:
+            return [Window(*(datetime.datetime.fromisoformat(t)
+                             for t in line.split()))
+                    for line in calls]
 
     def enabled(self):
         return True
@@ -69,7 +80,11 @@ class Probe(CronPluginBase):
     def run(self, start_time, end_time):
         if self.mode == 'crash_before':
             raise Crash()
-        self.calls.append(Window(start_time, end_time))
+        with open(self.calls_file, 'a') as calls:
+            calls.write('%s %s\n' % (start_time.isoformat(),
+                                     end_time.isoformat()))
+        if self.mode == 'hang':
+            time.sleep(60)
         if self.mode == 'fail':
             raise RuntimeError('failing on purpose')
         if self.mode == 'crash_after':
@@ -81,18 +96,23 @@ class WindowMachine(RuleBasedStateMachine):
     @initialize(zone=st.sampled_from(ZONES), start=st.sampled_from(STARTS),
                 expression=st.sampled_from(EXPRESSIONS))
     def setup(self, zone, start, expression):
-        self.dir = tempfile.mkdtemp(prefix='plugincron-prop-')
+        # On tmpfs when there is one: the store fsyncs every commit, which
+        # would make the disk, not the logic, the bottleneck.
+        shm = '/dev/shm' if os.path.isdir('/dev/shm') else None
+        self.dir = tempfile.mkdtemp(prefix='plugincron-prop-', dir=shm)
         self.store = state.get_store(state.default_url(self.dir))
         self.locks = file_locks.FileLockManager(
             os.path.join(self.dir, 'locks'))
         self.now = start
         self.runner = runner_mod.Runner(self.store, self.locks, host='h',
-                                        clock=lambda: self.now)
+                                        clock=lambda: self.now,
+                                        timeout_grace=0.5)
         self.tz = zoneinfo.ZoneInfo(zone)
-        self.plugin = Probe()
+        self.plugin = Probe(os.path.join(self.dir, 'calls'))
         self.expression = expression
         self.policy = 'coalesce'
         self.max_catchup = None
+        self.timeout = None
         self.run_times = []  # (window, now) of every call
 
     def teardown(self):
@@ -104,7 +124,8 @@ class WindowMachine(RuleBasedStateMachine):
         return loader.LoadedPlugin(
             NAME, self.plugin, True,
             Schedule(self.expression, self.tz, plugin=NAME),
-            catchup=self.policy, max_catchup=self.max_catchup)
+            catchup=self.policy, max_catchup=self.max_catchup,
+            timeout=self.timeout)
 
     def _run(self, mode='ok'):
         self.plugin.mode = mode
@@ -115,8 +136,10 @@ class WindowMachine(RuleBasedStateMachine):
             pass
         finally:
             self.plugin.mode = 'ok'
-        for call in self.plugin.calls[before:]:
+        calls = self.plugin.calls[before:]
+        for call in calls:
             self.run_times.append((call, self.now))
+        return len(calls)
 
     # -- events --------------------------------------------------------------
 
@@ -130,6 +153,19 @@ class WindowMachine(RuleBasedStateMachine):
     def misbehave(self, minutes, mode):
         self.now += datetime.timedelta(minutes=minutes)
         self._run(mode)
+
+    @rule(minutes=st.integers(0, 120), hang=st.booleans())
+    def under_timeout(self, minutes, hang):
+        # In a forked child, killed past its (short) timeout if it hangs.
+        self.now += datetime.timedelta(minutes=minutes)
+        self.timeout = 0.05
+        try:
+            ran = self._run('hang' if hang else 'ok')
+        finally:
+            self.timeout = None
+        if hang and ran:
+            assert self.store.history(NAME, limit=1)[0].status == \
+                base.TIMED_OUT
 
     @rule(minutes=st.integers(0, 120))
     def lock_held(self, minutes):
