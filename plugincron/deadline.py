@@ -135,7 +135,10 @@ def _call_in_child(func, timeout, grace):
         sys.stdout.flush()
         sys.stderr.flush()
         parent = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            return Outcome(False, reason='cannot start the run: %s' % exc)
         if pid == 0:  # pragma: no cover - the child never returns
             _child(func, report, parent)
         try:
