@@ -33,21 +33,6 @@ FOREIGN = (
 )
 
 
-@pytest.fixture
-def tab(cron_env):
-    path = cron_env.root / 'crontab'
-    cron_env.write_conf(cron={'crontab': str(path)})
-    return path
-
-
-@pytest.fixture
-def extra_site(tmp_path):
-    """A second site directory, for plugins added during a test."""
-    site = tmp_path / 'extra-site'
-    site.mkdir()
-    return site
-
-
 def run(cron_env, *args, extra_site=None):
     env = cron_env.env
     if extra_site:
