@@ -10,7 +10,7 @@ import os
 import sqlite3
 
 from plugincron import exceptions
-from plugincron.state import base
+from plugincron.state import sql
 
 SCHEMA_VERSION = 1
 
@@ -37,9 +37,6 @@ CREATE TABLE run_history (
 CREATE INDEX run_history_plugin ON run_history (plugin, id)
 """
 
-_HISTORY_COLUMNS = ('id, plugin, status, window_start, window_end, '
-                    'started_at, finished_at, host, pid, reason, error')
-
 
 def path_from_url(url):
     """The file an ``sqlite://`` URL names, as SQLAlchemy reads it.
@@ -54,7 +51,17 @@ def path_from_url(url):
     return url[len(prefix):]
 
 
-class SQLiteStore(base.StateStore):
+class _Transaction:
+    """What :class:`plugincron.state.sql.SQLStore` writes through."""
+
+    def __init__(self, db):
+        self.execute = db.execute
+
+    def insert(self, statement, params):
+        return self.execute(statement, params).lastrowid
+
+
+class SQLiteStore(sql.SQLStore):
     """State in one SQLite database file."""
 
     MULTI_HOST_SAFE = False
@@ -98,7 +105,7 @@ class SQLiteStore(base.StateStore):
             db.execute('PRAGMA journal_mode = WAL')
             db.execute('PRAGMA synchronous = FULL')
             if version == 0:
-                with self._transaction(db):
+                with self._begin(db):
                     # Checked again under the write lock: another runner
                     # may have created the schema meanwhile.
                     if not db.execute('PRAGMA user_version').fetchone()[0]:
@@ -113,7 +120,9 @@ class SQLiteStore(base.StateStore):
 
     @staticmethod
     @contextlib.contextmanager
-    def _transaction(db):
+    def _begin(db):
+        # IMMEDIATE takes the write lock up front, so a read-then-write
+        # transaction never fails half-way on a lock upgrade.
         db.execute('BEGIN IMMEDIATE')
         try:
             yield db
@@ -123,120 +132,18 @@ class SQLiteStore(base.StateStore):
         db.execute('COMMIT')
 
     @contextlib.contextmanager
-    def _write(self):
+    def _transaction(self):
         try:
-            with self._transaction(self._db) as db:
-                yield db
+            with self._begin(self._db) as db:
+                yield _Transaction(db)
         except sqlite3.Error as exc:
             raise self._fail(exc) from None
 
-    def _read(self, sql, params=()):
+    def _read(self, statement, params):
         try:
-            return self._db.execute(sql, params).fetchall()
+            return self._db.execute(statement, params).fetchall()
         except sqlite3.Error as exc:
             raise self._fail(exc) from None
 
     def close(self):
         self._db.close()
-
-    def get_plugin(self, name):
-        rows = self._read('SELECT plugin, committed_end, paused FROM '
-                          'plugin_state WHERE plugin = ?', (name,))
-        if not rows:
-            return base.PluginState(name)
-        return self._state(rows[0])
-
-    @staticmethod
-    def _state(row):
-        return base.PluginState(row[0], base.from_text(row[1]), bool(row[2]))
-
-    def list_plugins(self):
-        rows = self._read('SELECT plugin, committed_end, paused FROM '
-                          'plugin_state ORDER BY plugin')
-        return {row[0]: self._state(row) for row in rows}
-
-    def set_paused(self, name, paused):
-        with self._write() as db:
-            self._ensure_row(db, name)
-            db.execute('UPDATE plugin_state SET paused = ? WHERE plugin = ?',
-                       (int(paused), name))
-
-    @staticmethod
-    def _ensure_row(db, name, now=None):
-        db.execute('INSERT OR IGNORE INTO plugin_state (plugin, updated_at) '
-                   'VALUES (?, ?)', (name, base.to_text(now)))
-
-    def _insert_record(self, db, name, status, window, started, finished,
-                       host, pid, reason, error):
-        cur = db.execute(
-            'INSERT INTO run_history (plugin, status, window_start, '
-            'window_end, started_at, finished_at, host, pid, reason, error) '
-            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            (name, status,
-             base.to_text(window.start) if window else None,
-             base.to_text(window.end) if window else None,
-             base.to_text(started), base.to_text(finished),
-             host, pid, reason, error))
-        return cur.lastrowid
-
-    def start_run(self, name, window, host, pid, now):
-        with self._write() as db:
-            return self._insert_record(db, name, base.RUNNING, window, now,
-                                       None, host, pid, None, None)
-
-    def finish_run(self, run_id, status, now, reason=None, error=None):
-        with self._write() as db:
-            db.execute('UPDATE run_history SET status = ?, finished_at = ?, '
-                       'reason = ?, error = ? WHERE id = ?',
-                       (status, base.to_text(now), reason, error, run_id))
-
-    def commit(self, name, expected_end, window, now, run_id=None,
-               status=base.SUCCEEDED, host=None, pid=None, reason=None):
-        with self._write() as db:
-            self._ensure_row(db, name, now)
-            cur = db.execute(
-                'UPDATE plugin_state SET committed_end = ?, updated_at = ? '
-                'WHERE plugin = ? AND committed_end IS ?',
-                (base.to_text(window.end), base.to_text(now), name,
-                 base.to_text(expected_end)))
-            if cur.rowcount != 1:
-                return False
-            if run_id is None:
-                self._insert_record(db, name, status, window, now, now,
-                                    host, pid, reason, None)
-            else:
-                db.execute('UPDATE run_history SET status = ?, '
-                           'finished_at = ? WHERE id = ?',
-                           (base.SUCCEEDED, base.to_text(now), run_id))
-            return True
-
-    def record(self, name, status, now, window=None, host=None, pid=None,
-               reason=None, error=None):
-        with self._write() as db:
-            return self._insert_record(db, name, status, window, now, now,
-                                       host, pid, reason, error)
-
-    def abandon_running(self, name, now, reason):
-        with self._write() as db:
-            cur = db.execute(
-                'UPDATE run_history SET status = ?, finished_at = ?, '
-                'reason = ? WHERE plugin = ? AND status = ?',
-                (base.ABANDONED, base.to_text(now), reason, name,
-                 base.RUNNING))
-            return cur.rowcount
-
-    def history(self, name=None, limit=20):
-        sql = 'SELECT %s FROM run_history' % _HISTORY_COLUMNS
-        params = []
-        if name is not None:
-            sql += ' WHERE plugin = ?'
-            params.append(name)
-        sql += ' ORDER BY id DESC LIMIT ?'
-        params.append(limit)
-        return [base.RunRecord(row[0], row[1], row[2],
-                               base.from_text(row[3]),
-                               base.from_text(row[4]),
-                               base.from_text(row[5]),
-                               base.from_text(row[6]),
-                               row[7], row[8], row[9], row[10])
-                for row in self._read(sql, params)]
