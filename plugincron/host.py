@@ -13,6 +13,7 @@ the interpreter exits.  Disabled, it removes the managed lines.
 
 import atexit
 import logging
+import os
 
 from plugincron import opts
 
@@ -37,7 +38,7 @@ def load_crontab(conf):
         LOG.error('%s', error)
     if conf.cron.remove_on_exit and id(conf) not in _registered:
         _registered.add(id(conf))
-        atexit.register(_unload_at_exit, conf)
+        atexit.register(_unload_at_exit, conf, os.getpid())
     return result
 
 
@@ -51,7 +52,11 @@ def unload_crontab(conf):
     return reconcile.reconcile(conf, remove=True)
 
 
-def _unload_at_exit(conf):
+def _unload_at_exit(conf, pid):
+    # A forked worker (gunicorn, multiprocessing) inherits the handler; only
+    # the process that installed the lines removes them.
+    if os.getpid() != pid:
+        return
     _registered.discard(id(conf))
     try:
         unload_crontab(conf)

@@ -113,3 +113,23 @@ def test_list_table(cron_env, tab):
     assert row.split() == ['window-logger', '*', '*', '*', '*', '*', 'yes',
                            'in', 'place', '-', '-']
     assert 'broken-init: plugin' in result.stderr
+
+
+def test_forked_worker_exiting_leaves_the_lines(cron_env, tab):
+    script = cron_env.root / 'forking_host.py'
+    script.write_text(HOST + textwrap.dedent('''
+        import os
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            sys.exit(0)         # a worker exits: atexit handlers run
+        os.waitpid(pid, 0)
+        with open(conf.cron.crontab) as tab:
+            print(tab.read().count('# plugincron:'))
+        '''))
+    host = subprocess.run(
+        [sys.executable, str(script), '--config-file', str(cron_env.conf_file)],
+        env=cron_env.env, capture_output=True, text=True, timeout=60)
+    assert host.returncode == 0, host.stderr
+    assert host.stdout.splitlines()[1:] == ['3', '3']
+    assert '# plugincron:' not in tab.read_text()

@@ -353,3 +353,16 @@ def test_hostile_names_and_paths_are_quoted(cron_env, tab, extra_site):
     tab_read = pycrontab.CronTab(tabfile=str(tab))
     assert len(tab_read) == len(lines)
     assert all(job.is_valid() and job.is_enabled() for job in tab_read)
+
+
+def test_sync_waits_for_another_sync(cron_env, tab):
+    import fcntl
+    cron_env.state_dir.mkdir()
+    with open(cron_env.state_dir / 'crontab.lock', 'w') as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waiting = cron_env.start('sync')
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(3)
+        assert not tab.exists()
+    assert waiting.wait(30) == 1
+    assert sorted(jobs(tab)) == INSTALLED

@@ -8,16 +8,24 @@ line is parsed with python-crontab: a crontab that holds a line it cannot
 parse is reported and left as it is.
 """
 
+import contextlib
 import dataclasses
 import difflib
+import fcntl
 import logging
+import os
 import re
+import time
 
 from plugincron import exceptions, loader
 from plugincron.crontab import lines as lines_mod
 from plugincron.crontab import targets
 
 LOG = logging.getLogger(__name__)
+
+#: Seconds a sync waits for another one (host, manager, operator) to
+#: finish with the crontab before it gives up.
+LOCK_TIMEOUT = 30
 
 # cron's environment lines: NAME = VALUE, the name possibly quoted.
 _ENV = re.compile(r'''^\s*("[^"]*"|'[^']*'|[^\s=#]+)\s*=''')
@@ -120,6 +128,39 @@ def splice(text, wanted):
     return ''.join(out), added, updated, removed, foreign
 
 
+@contextlib.contextmanager
+def crontab_lock(conf, target):
+    """Serialise read-modify-write of the crontab on this host.
+
+    The host hook, the manager run by cron and an operator's ``sync`` may
+    overlap; without this one could write back a crontab read before the
+    other's write.  A local file lock is enough: a crontab is per host.
+    """
+    path = os.path.join(conf.cron.state_dir, 'crontab.lock')
+    try:
+        os.makedirs(conf.cron.state_dir, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise exceptions.CrontabError('cannot open %s: %s' % (path, exc),
+                                      target=str(target)) from None
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise exceptions.CrontabError(
+                        'another sync of the %s has held %s for %d s; '
+                        'try again' % (target, path, LOCK_TIMEOUT),
+                        target=str(target)) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
 def reconcile(conf, dry_run=False, remove=False):
     """Bring the configured crontab in step with the installed plugins.
 
@@ -134,17 +175,19 @@ def reconcile(conf, dry_run=False, remove=False):
     wanted, errors = {}, {}
     if not remove and conf.cron.enable:
         wanted, errors = desired_lines(conf, loader.discover(conf), target)
-    before = target.read()
-    after, added, updated, removed, foreign = splice(before, wanted)
-    result = Result(str(target), before, after, added, updated, removed,
-                    errors)
-    if not result.changed:
-        return result
-    numbers = [number for number, _ in foreign]
-    check_parseable([line for _, line in foreign], target, numbers)
-    if not dry_run:
-        target.write(after)
-        result.written = True
+    with crontab_lock(conf, target):
+        before = target.read()
+        after, added, updated, removed, foreign = splice(before, wanted)
+        result = Result(str(target), before, after, added, updated,
+                        removed, errors)
+        if not result.changed:
+            return result
+        check_parseable([line for _, line in foreign], target,
+                        [number for number, _ in foreign])
+        if not dry_run:
+            target.write(after)
+            result.written = True
+    if result.written:
         LOG.info('%s: added %s, updated %s, removed %s', target,
                  added or 'none', updated or 'none', removed or 'none')
     return result
