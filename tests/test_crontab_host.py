@@ -133,3 +133,15 @@ def test_forked_worker_exiting_leaves_the_lines(cron_env, tab):
     assert host.returncode == 0, host.stderr
     assert host.stdout.splitlines()[1:] == ['3', '3']
     assert '# plugincron:' not in tab.read_text()
+
+
+def test_runner_does_not_import_python_crontab(cron_env):
+    # cron starts the runner every tick; python-crontab costs ~70 ms.
+    code = ('import sys; from plugincron import cli; '
+            'code = cli.main(sys.argv[1:]); '
+            'print(code, "crontab" in sys.modules)')
+    result = subprocess.run(
+        [sys.executable, '-c', code, '--config-file', str(cron_env.conf_file),
+         'run', 'controlled', '--now', '2026-01-05T10:07:00Z'],
+        env=cron_env.env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ['0', 'False'], result.stderr
