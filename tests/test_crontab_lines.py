@@ -60,3 +60,9 @@ def test_splice_of_the_same_lines_changes_nothing():
     text = 'A=1\nNEW a # plugincron:a\n'
     after = reconcile.splice(text, {'a': 'NEW a # plugincron:a'})[0]
     assert after == text
+
+
+def test_only_newline_ends_a_line():
+    text = '0 * * * * printf "a\x0cb\u2028c" # plugincron:x\n'
+    after, added, updated, removed, foreign = reconcile.splice(text, {})
+    assert (after, removed, foreign) == ('', ['x'], [])

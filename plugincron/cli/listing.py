@@ -87,14 +87,15 @@ def build_rows(ctx):
 
 def _read_crontab(conf, target):
     from plugincron import exceptions
-    from plugincron.crontab import lines
+    from plugincron.crontab import lines, reconcile
     try:
         text = target.read()
     except exceptions.CrontabError as exc:
         print('%s: warning: %s' % ('plugin-cron', exc), file=sys.stderr)
         return None
     found = {}
-    for line in text.splitlines():
+    for line in reconcile.physical_lines(text):
+        line = line.rstrip('\r\n')
         name = lines.tag_of(line)
         if name is not None:
             found.setdefault(name, line)

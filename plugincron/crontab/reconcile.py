@@ -98,6 +98,19 @@ def check_parseable(text, target, line_numbers):
         log.disabled = was_disabled
 
 
+def physical_lines(text):
+    """The lines of ``text`` as cron sees them, newline kept.
+
+    Only ``\n`` ends a line: ``str.splitlines()`` would also split at form
+    feeds and Unicode separators a foreign line may hold.
+    """
+    parts = text.split('\n')
+    for part in parts[:-1]:
+        yield part + '\n'
+    if parts[-1]:
+        yield parts[-1]
+
+
 def splice(text, wanted):
     """Put ``wanted`` (``{name: line}``) into ``text``.
 
@@ -107,7 +120,7 @@ def splice(text, wanted):
     out = []
     seen = set()
     updated, removed, foreign = [], [], []
-    for number, raw in enumerate(text.splitlines(True), 1):
+    for number, raw in enumerate(physical_lines(text), 1):
         body = raw.rstrip('\r\n')
         name = lines_mod.tag_of(body)
         if name is None:
