@@ -26,7 +26,8 @@ def start_host(cron_env, tab):
     script = cron_env.root / 'host.py'
     script.write_text(HOST)
     return subprocess.run(
-        [sys.executable, str(script), '--config-file', str(cron_env.conf_file)],
+        [sys.executable, str(script), '--config-file',
+         str(cron_env.conf_file)],
         env=cron_env.env, capture_output=True, text=True, timeout=60)
 
 
@@ -128,7 +129,8 @@ def test_forked_worker_exiting_leaves_the_lines(cron_env, tab):
             print(tab.read().count('# plugincron:'))
         '''))
     host = subprocess.run(
-        [sys.executable, str(script), '--config-file', str(cron_env.conf_file)],
+        [sys.executable, str(script), '--config-file',
+         str(cron_env.conf_file)],
         env=cron_env.env, capture_output=True, text=True, timeout=60)
     assert host.returncode == 0, host.stderr
     assert host.stdout.splitlines()[1:] == ['3', '3']
