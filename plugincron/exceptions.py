@@ -12,6 +12,9 @@ value as an attribute, so callers never need to parse the message::
      +-- StateError               the state store cannot be used (.url)
      |    +-- SchemaMismatch      store written by another version
      +-- LockError                lock backend cannot be used
+     +-- CrontabError             crontab cannot be read/written (.target)
+     |    +-- CrontabParseError   a line cron would not take (.line_number)
+     +-- UnsafePluginName         name cannot go in a crontab line (.name)
 """
 
 
@@ -85,3 +88,32 @@ class SchemaMismatch(StateError):
 
 class LockError(PluginCronError):
     """The lock backend cannot be reached or used."""
+
+
+class CrontabError(PluginCronError):
+    """The crontab cannot be read or written; nothing was changed."""
+
+    def __init__(self, message, target=None):
+        super().__init__(message)
+        self.target = target
+
+
+class CrontabParseError(CrontabError):
+    """The crontab holds a line that is not valid; it is left as it is."""
+
+    def __init__(self, target, line_number, line):
+        super().__init__('%s, line %d: cannot parse %r; the crontab is left '
+                         'as it is' % (target, line_number, line),
+                         target=target)
+        self.line_number = line_number
+        self.line = line
+
+
+class UnsafePluginName(PluginCronError):
+    """A plugin name that cannot be written into a crontab line."""
+
+    def __init__(self, name, reason):
+        super().__init__('plugin %r: name cannot be used in a crontab line: '
+                         '%s' % (name, reason))
+        self.name = name
+        self.reason = reason
