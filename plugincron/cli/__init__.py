@@ -24,6 +24,7 @@ PROG = 'plugin-cron'
 #: parser names its handler as ``set_defaults(handler=function)``.
 COMMAND_MODULES = [
     'plugincron.cli.run',
+    'plugincron.cli.db',
 ]
 
 
