@@ -38,8 +38,14 @@ def reachable(url, default_port):
     return True
 
 
-def require_redis():
-    """The Redis URL, or skip (fail in CI) if Redis is not reachable."""
+def redis_url(lock_timeout=None):
+    """A tooz URL on the test Redis with a namespace of its own (so that
+    concurrent test sessions never share a lock), or skip (fail in CI) if
+    Redis is not reachable.
+
+    :param lock_timeout: seconds before a lock whose holder stopped
+        heartbeating expires.
+    """
     try:
         import redis  # noqa: F401
         import tooz  # noqa: F401
@@ -47,7 +53,11 @@ def require_redis():
         require_service('tooz/redis not installed: %s' % exc)
     if not reachable(REDIS_URL, 6379):
         require_service('Redis not reachable at %s' % REDIS_URL)
-    return REDIS_URL
+    query = {'namespace': 'plugincron-test-' + uuid.uuid4().hex[:12]}
+    if lock_timeout:
+        query['timeout'] = lock_timeout
+    separator = '&' if '?' in REDIS_URL else '?'
+    return REDIS_URL + separator + urllib.parse.urlencode(query)
 
 
 def _admin_engine(server_url):
