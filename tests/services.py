@@ -67,7 +67,9 @@ def _admin_engine(server_url):
         require_service('SQLAlchemy not installed: %s' % exc)
     if not reachable(server_url, 5432 if 'postgres' in server_url else 3306):
         require_service('database server not reachable at %s' % server_url)
-    return sqlalchemy.create_engine(server_url, isolation_level='AUTOCOMMIT')
+    # No pool: a test may restart the server under a pooled connection.
+    return sqlalchemy.create_engine(server_url, isolation_level='AUTOCOMMIT',
+                                    poolclass=sqlalchemy.pool.NullPool)
 
 
 def new_database(server_url, upgrade=True):
@@ -111,7 +113,7 @@ def clean_database(server_url):
         _scratch[server_url] = new_database(server_url)
         return _scratch[server_url]
     url = _scratch[server_url]
-    engine = sqlalchemy.create_engine(url)
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
     try:
         with engine.begin() as connection:
             for table in sqlalchemy.inspect(connection).get_table_names():
