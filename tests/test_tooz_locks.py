@@ -11,7 +11,7 @@ import pytest
 
 from plugincron.locks import tooz as tooz_locks
 from tests import services
-from tests.conftest import REPO
+from tests.conftest import REPO, utc
 
 T0 = '2026-01-05T10:00:30Z'
 
@@ -139,3 +139,49 @@ def test_multi_host_refuses_a_single_host_tooz_backend(cron_env, tmp_path):
     assert result.returncode == 2
     assert 'set [cron] coordination_url' in result.stderr
     assert not cron_env.calls.exists()
+
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_redis_lost_mid_run_commits_nothing(cron_env, tmp_path):
+    import shutil
+
+    server = shutil.which('redis-server')
+    if not server:
+        services.require_service('redis-server not installed')
+    services.redis_url()    # skips without the tooz and redis packages
+    port = _free_port()
+    redis = subprocess.Popen([server, '--port', str(port), '--bind',
+                              '127.0.0.1', '--save', '', '--appendonly',
+                              'no', '--dir', str(tmp_path)],
+                             stdout=subprocess.DEVNULL)
+    try:
+        _wait_for(lambda: services.reachable('redis://127.0.0.1:%d' % port,
+                                             port))
+        cron_env.write_conf(cron={
+            'coordination_url': 'redis://127.0.0.1:%d?timeout=2' % port})
+        cron_env.run('run', 'controlled', '--now', T0)
+        cron_env.block_file.touch()
+        runner = cron_env.start('run', 'controlled', '--now',
+                                '2026-01-05T10:01:30Z')
+        _wait_for((cron_env.root / 'block.started').exists)
+        redis.kill()
+        redis.wait()
+        cron_env.block_file.unlink()
+        out, err = runner.communicate(timeout=30)
+    finally:
+        redis.kill()
+        redis.wait()
+    assert runner.returncode == 1, err
+    assert 'cannot check the lock' in err
+    with cron_env.store() as store:
+        assert store.get_plugin('controlled').committed_end == \
+            utc(2026, 1, 5, 10, 0)
+        latest = store.history('controlled', limit=1)[0]
+    assert (latest.status, latest.reason) == ('failed',
+                                              'lost the lock; not committed')

@@ -33,6 +33,9 @@ LOG = logging.getLogger(__name__)
 #: with other users of the same coordination backend.
 PREFIX = b'plugincron.'
 
+#: Seconds to wait for the heartbeat thread to stop on close.
+HEART_STOP_TIMEOUT = 5
+
 
 def _one_line(exc):
     return ' '.join(str(exc).split()) or type(exc).__name__
@@ -158,13 +161,25 @@ class ToozLockManager(base.LockManager):
         return ToozLock(name, self)
 
     def close(self):
-        if self._started:
-            self._started = False
-            try:
-                self.coordinator.stop()
-            except tooz.ToozError as exc:
-                LOG.warning('coordination backend %s: %s', self.display_url,
-                            _one_line(exc))
+        if not self._started:
+            return
+        self._started = False
+        heart = getattr(self.coordinator, 'heart', None)
+        if heart is not None and heart.is_alive():
+            heart.stop()
+            # tooz's heart retries a failing heartbeat forever and its
+            # stop() joins it without a timeout: with the backend gone,
+            # a runner would never exit.  The runner's process is about
+            # to end, and the backend's expiry frees whatever it held.
+            if heart.wait(HEART_STOP_TIMEOUT):
+                LOG.warning('coordination backend %s does not answer; '
+                            'leaving its locks to expire', self.display_url)
+                return
+        try:
+            self.coordinator.stop()
+        except tooz.ToozError as exc:
+            LOG.warning('coordination backend %s: %s', self.display_url,
+                        _one_line(exc))
 
 
 def _mask(url):
