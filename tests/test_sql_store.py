@@ -201,3 +201,21 @@ def test_multi_host_refuses_file_locks(cron_env, server):
     (line,) = result.stderr.strip().splitlines()
     assert 'set [cron] coordination_url' in line
     assert not cron_env.calls.exists()
+
+
+def test_the_embedded_default_imports_neither_sqlalchemy_nor_tooz(cron_env):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, '-X', 'importtime', '-m', 'plugincron',
+         '--config-file', str(cron_env.conf_file), 'run', 'controlled',
+         '--now', T0], env=cron_env.env, capture_output=True, text=True,
+        timeout=60)
+    assert result.returncode == 0, result.stderr
+    imported = {line.split('|')[-1].strip().split('.')[0]
+                for line in result.stderr.splitlines()
+                if line.startswith('import time:')}
+    assert 'plugincron' in imported
+    assert not imported & {'sqlalchemy', 'alembic', 'tooz', 'redis',
+                           'psycopg', 'psycopg2', 'pymysql'}

@@ -20,6 +20,7 @@ after another host committed.
 import logging
 import os
 import socket
+import urllib.parse
 
 import tooz
 from tooz import coordination
@@ -184,7 +185,6 @@ class ToozLockManager(base.LockManager):
 
 def _mask(url):
     """``url`` without its password, for messages."""
-    import urllib.parse
     parts = urllib.parse.urlsplit(url)
     if parts.password is None:
         return url
