@@ -72,18 +72,29 @@ class StateError(PluginCronError):
 
 
 class SchemaMismatch(StateError):
-    """The store's schema version is not the one this code understands."""
+    """The store's schema version is not the one this code understands.
 
-    def __init__(self, url, found, expected):
-        if found > expected:
+    ``found`` is ``None`` for a database that holds no plugincron schema
+    yet; ``newer`` says whether it was written by a newer plugincron (by
+    default, whether ``found > expected``).
+    """
+
+    def __init__(self, url, found, expected, newer=None):
+        if newer is None:
+            newer = found is not None and found > expected
+        if newer:
             hint = 'it was written by a newer plugincron; upgrade plugincron'
         else:
             hint = "run 'plugin-cron db upgrade'"
-        super().__init__('state store %s has schema version %s, this '
-                         'plugincron needs %s: %s'
-                         % (url, found, expected, hint), url=url)
+        if found is None:
+            what = 'has no plugincron schema'
+        else:
+            what = 'has schema version %s' % found
+        super().__init__('state store %s %s, this plugincron needs %s: %s'
+                         % (url, what, expected, hint), url=url)
         self.found = found
         self.expected = expected
+        self.newer = newer
 
 
 class LockError(PluginCronError):

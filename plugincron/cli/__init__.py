@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     'plugincron.cli.run',
     'plugincron.cli.sync',
     'plugincron.cli.listing',
+    'plugincron.cli.db',
 ]
 
 
