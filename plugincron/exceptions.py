@@ -13,7 +13,10 @@ value as an attribute, so callers never need to parse the message::
      +-- StateError               the state store cannot be used (.url)
      |    +-- SchemaMismatch      store written by another version
      +-- LockError                lock backend cannot be used
-          +-- LockHeld            a plugin's lock is held by a run (.name)
+     |    +-- LockHeld            a plugin's lock is held by a run (.name)
+     +-- CrontabError             crontab cannot be read/written (.target)
+     |    +-- CrontabParseError   a line cron would not take (.line_number)
+     +-- UnsafePluginName         name cannot go in a crontab line (.name)
 """
 
 
@@ -72,18 +75,29 @@ class StateError(PluginCronError):
 
 
 class SchemaMismatch(StateError):
-    """The store's schema version is not the one this code understands."""
+    """The store's schema version is not the one this code understands.
 
-    def __init__(self, url, found, expected):
-        if found > expected:
+    ``found`` is ``None`` for a database that holds no plugincron schema
+    yet; ``newer`` says whether it was written by a newer plugincron (by
+    default, whether ``found > expected``).
+    """
+
+    def __init__(self, url, found, expected, newer=None):
+        if newer is None:
+            newer = found is not None and found > expected
+        if newer:
             hint = 'it was written by a newer plugincron; upgrade plugincron'
         else:
             hint = "run 'plugin-cron db upgrade'"
-        super().__init__('state store %s has schema version %s, this '
-                         'plugincron needs %s: %s'
-                         % (url, found, expected, hint), url=url)
+        if found is None:
+            what = 'has no plugincron schema'
+        else:
+            what = 'has schema version %s' % found
+        super().__init__('state store %s %s, this plugincron needs %s: %s'
+                         % (url, what, expected, hint), url=url)
         self.found = found
         self.expected = expected
+        self.newer = newer
 
 
 class LockError(PluginCronError):
@@ -98,3 +112,32 @@ class LockHeld(LockError):
                          'refused, try again when it finishes'
                          % (name, action))
         self.name = name
+
+
+class CrontabError(PluginCronError):
+    """The crontab cannot be read or written; nothing was changed."""
+
+    def __init__(self, message, target=None):
+        super().__init__(message)
+        self.target = target
+
+
+class CrontabParseError(CrontabError):
+    """The crontab holds a line that is not valid; it is left as it is."""
+
+    def __init__(self, target, line_number, line):
+        super().__init__('%s, line %d: cannot parse %r; the crontab is left '
+                         'as it is' % (target, line_number, line),
+                         target=target)
+        self.line_number = line_number
+        self.line = line
+
+
+class UnsafePluginName(PluginCronError):
+    """A plugin name that cannot be written into a crontab line."""
+
+    def __init__(self, name, reason):
+        super().__init__('plugin %r: name cannot be used in a crontab line: '
+                         '%s' % (name, reason))
+        self.name = name
+        self.reason = reason

@@ -123,6 +123,38 @@ cron_opts = [
                  help='Seconds a run that exceeded its timeout is given to '
                       'exit after SIGTERM before it is killed with '
                       'SIGKILL.'),
+    cfg.StrOpt('crontab',
+               default='user',
+               help='Where the managed crontab lines live: "user" for the '
+                    'crontab of the user named by crontab_user (through '
+                    'the crontab command), or the absolute path of a '
+                    'crontab file. A file under /etc/cron.d is written in '
+                    'the system format, with a user column.'),
+    cfg.StrOpt('crontab_user',
+               sample_default='the user the host runs as',
+               help='User as whom cron starts the runner: whose crontab '
+                    'is managed when crontab is "user", and the user '
+                    'column of a system crontab file. When set, a crontab '
+                    'file outside /etc/cron.d is written in the system '
+                    'format too. Default: the user the host runs as.'),
+    cfg.StrOpt('runner_command',
+               help='Command that starts plugin-cron in the crontab lines, '
+                    'split into words like a shell would, for example '
+                    '"env PYTHONPATH=/srv/app /usr/bin/python3 -m '
+                    'plugincron". Each word is quoted again when written. '
+                    'Default: the plugin-cron script next to the running '
+                    'Python interpreter, or that interpreter with -m '
+                    'plugincron.'),
+    cfg.StrOpt('manage_interval',
+               default='*/5 * * * *',
+               help='Cron expression on which the plugincron-manager '
+                    'plugin reconciles the crontab with the installed '
+                    'plugins.'),
+    cfg.BoolOpt('remove_on_exit',
+                default=True,
+                help='Whether the host removes the crontab lines it '
+                     'manages when its interpreter exits, after '
+                     'plugincron.host.load_crontab() installed them.'),
     cfg.HostnameOpt('host',
                     default=None,
                     sample_default='the machine hostname',

@@ -158,6 +158,22 @@ def cron_env(tmp_path, plugin_site):
     return CronEnv(tmp_path, plugin_site)
 
 
+@pytest.fixture
+def tab(cron_env):
+    """A crontab file the host configuration manages."""
+    path = cron_env.root / 'crontab'
+    cron_env.write_conf(cron={'crontab': str(path)})
+    return path
+
+
+@pytest.fixture
+def extra_site(tmp_path):
+    """A second site directory, for plugins added during a test."""
+    site = tmp_path / 'extra-site'
+    site.mkdir()
+    return site
+
+
 def utc(*args):
     """``utc(2026, 1, 1, 10, 0)``: an aware UTC datetime."""
     return datetime.datetime(*args, tzinfo=UTC)

@@ -12,6 +12,7 @@ import pytest
 from plugincron import exceptions, state
 from plugincron.state import base
 from plugincron.windows import Window
+from tests import services
 from tests.conftest import utc
 
 T = [utc(2026, 1, 5, 10, minute) for minute in range(10)]
@@ -28,6 +29,9 @@ def store(request, tmp_path):
     url = request.param
     if url == 'sqlite':
         url = state.default_url(str(tmp_path))
+    else:
+        # A scratch database of this session, emptied for each test.
+        url = services.clean_database(url)
     opened = state.get_store(url)
     yield opened
     opened.close()

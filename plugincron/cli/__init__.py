@@ -24,6 +24,9 @@ PROG = 'plugin-cron'
 #: parser names its handler as ``set_defaults(handler=function)``.
 COMMAND_MODULES = [
     'plugincron.cli.run',
+    'plugincron.cli.sync',
+    'plugincron.cli.listing',
+    'plugincron.cli.db',
     'plugincron.cli.ops',
 ]
 

@@ -123,12 +123,19 @@ def print_table(headers, rows, out=None):
 
 
 def _open(conf):
+    import os
+    import socket
+
     from plugincron import locks, runner, state
+    host = conf.cron.host or socket.gethostname()
     store = state.from_conf(conf)
-    lockman = locks.from_conf(conf)
+    try:
+        lockman = locks.from_conf(conf, '%s-%d' % (host, os.getpid()))
+    except BaseException:
+        store.close()
+        raise
     return store, lockman, runner.Runner(
-        store, lockman, host=conf.cron.host,
-        timeout_grace=conf.cron.timeout_grace)
+        store, lockman, host=host, timeout_grace=conf.cron.timeout_grace)
 
 
 def _known(conf, name, store):

@@ -1,6 +1,8 @@
 """``plugin-cron run NAME``: what system cron starts on every tick."""
 
 import datetime
+import os
+import socket
 
 from plugincron import exceptions, loader, locks, runner, state
 
@@ -40,8 +42,10 @@ def take_run(conf):
     if conf.command.now:
         now = parse_now(conf.command.now, real_now)
     loaded = loader.load(conf, conf.command.plugin)
-    with state.from_conf(conf) as store, locks.from_conf(conf) as lockman:
+    host = conf.cron.host or socket.gethostname()
+    with state.from_conf(conf) as store, \
+            locks.from_conf(conf, '%s-%d' % (host, os.getpid())) as lockman:
         report = runner.Runner(
-            store, lockman, host=conf.cron.host,
+            store, lockman, host=host,
             timeout_grace=conf.cron.timeout_grace).run(loaded, now=now)
     return 1 if report.outcome == runner.FAILED else 0
