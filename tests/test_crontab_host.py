@@ -91,10 +91,17 @@ def test_list_json(cron_env, tab):
     rows = {row['name']: row for row in json.loads(result.stdout)}
     assert sorted(rows) == sorted(INSTALLED + [
         'bad-interval', 'broken-enabled', 'broken-import', 'broken-init'])
-    assert rows['controlled'] == {
-        'name': 'controlled', 'interval': '*/5 * * * *', 'enabled': True,
+    controlled = rows['controlled']
+    assert controlled.pop('next').endswith('Z')
+    assert controlled.pop('left')
+    assert controlled.pop('passed').endswith(' ago')
+    assert controlled.pop('last').endswith('Z')
+    assert controlled == {
+        'name': 'controlled', 'interval': '*/5 * * * *',
+        'expression': '*/5 * * * *', 'enabled': True, 'paused': False,
         'crontab': 'outdated', 'committed_end': '2026-01-05T10:05:00+00:00',
-        'last_status': 'succeeded', 'error': None}
+        'last_status': 'succeeded', 'error': None,
+        'description': 'Every fifth minute of every hour'}
     assert rows['window-logger']['enabled'] is False
     assert rows['window-logger']['crontab'] == 'outdated'
     assert rows['plugincron-manager']['crontab'] == 'in place'
@@ -109,10 +116,17 @@ def test_list_table(cron_env, tab):
     assert result.returncode == 0, result.stderr
     table = result.stdout.splitlines()
     assert table[0].split() == ['NAME', 'INTERVAL', 'ENABLED', 'CRONTAB',
-                                'COMMITTED', 'END', 'LAST', 'STATUS']
+                                'NEXT', 'LEFT', 'LAST', 'PASSED', 'LAST',
+                                'STATUS', 'COMMITTED', 'END', 'DESCRIPTION']
     row, = [line for line in table if line.startswith('window-logger ')]
-    assert row.split() == ['window-logger', '*', '*', '*', '*', '*', 'yes',
-                           'in', 'place', '-', '-']
+    cells = row.split()
+    assert cells[:9] == ['window-logger', '*', '*', '*', '*', '*', 'yes',
+                         'in', 'place']
+    assert cells[9].endswith('Z')           # NEXT: the next minute
+    assert cells[10] in ('<1min', '1min')   # LEFT
+    assert cells[11:15] == ['-', '-', '-', '-']  # never ran
+    assert ' '.join(cells[15:]) == 'Every minute'
+
     assert 'broken-init: plugin' in result.stderr
 
 

@@ -5,17 +5,26 @@ or as JSON; a new column is one entry in :data:`COLUMNS` and one key set
 in :func:`plugin_row`.
 """
 
+import datetime
 import json
 import sys
 
-#: ``(key, header)`` of the table, in order; JSON has every key.
+from plugincron.cli import timers
+
+#: ``(key, header)`` of the table, in order; JSON has every key.  NEXT,
+#: LEFT, LAST and PASSED are systemd list-timers' columns.
 COLUMNS = [
     ('name', 'NAME'),
     ('interval', 'INTERVAL'),
     ('enabled', 'ENABLED'),
     ('crontab', 'CRONTAB'),
-    ('committed_end', 'COMMITTED END'),
+    ('next', 'NEXT'),
+    ('left', 'LEFT'),
+    ('last', 'LAST'),
+    ('passed', 'PASSED'),
     ('last_status', 'LAST STATUS'),
+    ('committed_end', 'COMMITTED END'),
+    ('description', 'DESCRIPTION'),
 ]
 
 # Values of the 'crontab' column.
@@ -37,8 +46,10 @@ def add_parsers(subparsers):
 class Context:
     """What every row is built from, read once for the whole table."""
 
-    def __init__(self, conf, discovery, store, crontab_lines, wanted):
+    def __init__(self, conf, discovery, store, crontab_lines, wanted,
+                 now=None):
         self.conf = conf
+        self.now = now or datetime.datetime.now(datetime.timezone.utc)
         self.discovery = discovery
         self.store = store
         #: ``{name: line}`` of tagged lines now in the crontab, or ``None``
@@ -61,18 +72,27 @@ def _crontab_state(ctx, name):
 
 def plugin_row(ctx, name, loaded=None, error=None):
     """The row of one plugin; ``loaded`` is ``None`` if it failed."""
+    from plugincron.state import base
     state = ctx.states.get(name)
     history = ctx.store.history(name, limit=1)
+    last_run = ctx.store.history(name, limit=1, statuses=base.RUNS)
     committed = state.committed_end if state else None
-    return {
+    row = {
         'name': name,
         'interval': loaded.schedule.given if loaded else None,
+        # What the crontab line holds: H resolved.
+        'expression': loaded.schedule.expression if loaded else None,
         'enabled': loaded.enabled if loaded else None,
+        'paused': state.paused if state else False,
         'crontab': _crontab_state(ctx, name),
         'committed_end': committed.isoformat() if committed else None,
         'last_status': history[0].status if history else None,
         'error': str(error) if error else None,
     }
+    row.update(timers.timer_fields(loaded, state,
+                                   last_run[0] if last_run else None,
+                                   ctx.now))
+    return row
 
 
 def build_rows(ctx):
