@@ -192,6 +192,46 @@ plugin_opts = [
                  'no limit.'),
 ]
 
+JOBS_GROUP = 'jobs'
+
+job_opts = [
+    cfg.BoolOpt('dispatcher',
+                default=True,
+                help='Whether the plugincron-dispatcher plugin fires the '
+                     'jobs scheduled with plugin-cron at, every and call. '
+                     'When false its crontab line is commented out and '
+                     'jobs wait.'),
+    cfg.IntOpt('workers',
+               default=16,
+               min=1,
+               help='How many jobs one dispatcher fires at the same time.'),
+    cfg.Opt('max_delay',
+            type=Duration(),
+            default='10m',
+            help='Default for how late a job may fire: one that could not '
+                 'fire within this of its time (the dispatcher or the host '
+                 'was down) is marked missed instead.'),
+    cfg.Opt('command_timeout',
+            type=Duration(),
+            default='1h',
+            help='Default time a command job may run before it is killed; '
+                 'none for no limit.'),
+    cfg.Opt('http_timeout',
+            type=Duration(),
+            default='30s',
+            help='Default time an HTTP callback may take.'),
+    cfg.Opt('retry_delay',
+            type=Duration(),
+            default='2s',
+            help='Wait before the first retry of a failed job; it doubles '
+                 'with each further retry, up to 5 minutes.'),
+    cfg.FloatOpt('poll_interval',
+                 default=0.5,
+                 min=0.05,
+                 help='Longest time in seconds the dispatcher sleeps '
+                      'before looking for jobs scheduled meanwhile.'),
+]
+
 cli_opts = [
     cfg.BoolOpt('debug', short='d', default=False,
                 help='Log debug messages to standard error.'),
@@ -203,11 +243,13 @@ cli_opts = [
 def register_opts(conf):
     """Register plugincron's options on ``conf``."""
     conf.register_opts(cron_opts, group=GROUP)
+    conf.register_opts(job_opts, group=JOBS_GROUP)
 
 
 def list_opts():
     """Options for oslo-config-generator and the Sphinx extension."""
-    return [(GROUP, cron_opts), ('DEFAULT', cli_opts),
+    return [(GROUP, cron_opts), (JOBS_GROUP, job_opts),
+            ('DEFAULT', cli_opts),
             (PLUGIN_GROUP % 'NAME', plugin_opts)]
 
 

@@ -18,6 +18,14 @@ TABLES = (
     ('run_history', ('plugin', 'status', 'window_start', 'window_end',
                      'started_at', 'finished_at', 'host', 'pid', 'reason',
                      'error'), 'id'),
+    ('jobs', ('name', 'owner', 'kind', 'schedule', 'anchor', 'timezone',
+              'target', 'retries', 'max_delay', 'created_at',
+              'cancelled_at'), 'name'),
+    ('job_entries', ('job', 'due_at', 'fire_at', 'not_after', 'state',
+                     'attempts', 'claimed_by', 'lease_until', 'started_at',
+                     'finished_at', 'status', 'duration', 'output', 'error'),
+     'id'),
+    ('job_sequences', ('owner', 'last'), 'owner'),
 )
 
 

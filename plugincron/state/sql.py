@@ -12,14 +12,14 @@ stay in the few class attributes below.
 
 import abc
 
-from plugincron.state import base
+from plugincron.state import base, jobs
 
 _HISTORY_COLUMNS = ('id, plugin, status, window_start, window_end, '
                     'started_at, finished_at, host, pid, reason, error')
 
 
-class SQLStore(base.StateStore):
-    """Committed windows and history in the tables of schema.py."""
+class SQLStore(jobs.JobQueries, base.StateStore):
+    """Committed windows, history and dynamic jobs."""
 
     #: Statement that inserts a row unless its primary key exists.
     INSERT_IF_ABSENT = ('INSERT OR IGNORE INTO plugin_state '

@@ -184,6 +184,8 @@ class PostgreSQLStore(SQLAlchemyStore):
                         'VALUES (:plugin, :now) '
                         'ON CONFLICT (plugin) DO NOTHING')
     RETURNING = True
+    # OF e: lock the entries only, not the job rows they are joined to.
+    SKIP_LOCKED = ' FOR UPDATE OF e SKIP LOCKED'
 
 
 class MySQLStore(SQLAlchemyStore):
@@ -193,3 +195,5 @@ class MySQLStore(SQLAlchemyStore):
     INSERT_IF_ABSENT = ('INSERT INTO plugin_state (plugin, updated_at) '
                         'VALUES (:plugin, :now) '
                         'ON DUPLICATE KEY UPDATE plugin = plugin')
+    # MariaDB has SKIP LOCKED (10.6) but not FOR UPDATE OF.
+    SKIP_LOCKED = ' FOR UPDATE SKIP LOCKED'

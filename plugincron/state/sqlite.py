@@ -12,9 +12,11 @@ import sqlite3
 from plugincron import exceptions
 from plugincron.state import sql
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-_SCHEMA = """
+# One script per version; a store at version N gets the scripts after N.
+# Each only adds tables, so an upgrade never rewrites stored rows.
+_SCHEMA = ["""
 CREATE TABLE plugin_state (
     plugin TEXT PRIMARY KEY,
     committed_end TEXT,
@@ -35,7 +37,45 @@ CREATE TABLE run_history (
     error TEXT
 );
 CREATE INDEX run_history_plugin ON run_history (plugin, id)
-"""
+""", """
+CREATE TABLE jobs (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    schedule TEXT NOT NULL,
+    anchor TEXT,
+    timezone TEXT,
+    target TEXT NOT NULL,
+    retries INTEGER NOT NULL,
+    max_delay REAL NOT NULL,
+    created_at TEXT NOT NULL,
+    cancelled_at TEXT
+);
+CREATE INDEX jobs_owner ON jobs (owner, name);
+CREATE TABLE job_entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    fire_at TEXT NOT NULL,
+    not_after TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    lease_until TEXT,
+    started_at TEXT,
+    finished_at TEXT,
+    status INTEGER,
+    duration REAL,
+    output TEXT,
+    error TEXT,
+    UNIQUE (job, due_at)
+);
+CREATE INDEX job_entries_due ON job_entries (state, fire_at);
+CREATE TABLE job_sequences (
+    owner TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+)
+"""]
 
 
 def path_from_url(url):
@@ -98,21 +138,21 @@ class SQLiteStore(sql.SQLStore):
             db.close()
             raise self._fail('it holds tables but no plugincron schema '
                              'version; refusing to touch it')
-        if version not in (0, SCHEMA_VERSION):
+        if version > SCHEMA_VERSION:
             db.close()
             raise exceptions.SchemaMismatch(self.url, version, SCHEMA_VERSION)
         try:
             db.execute('PRAGMA journal_mode = WAL')
             db.execute('PRAGMA synchronous = FULL')
-            if version == 0:
+            if version < SCHEMA_VERSION:
                 with self._begin(db):
-                    # Checked again under the write lock: another runner
-                    # may have created the schema meanwhile.
-                    if not db.execute('PRAGMA user_version').fetchone()[0]:
-                        for statement in _SCHEMA.split(';'):
+                    # Read again under the write lock: another runner may
+                    # have created or upgraded the schema meanwhile.
+                    version = db.execute('PRAGMA user_version').fetchone()[0]
+                    for script in _SCHEMA[version:]:
+                        for statement in script.split(';'):
                             db.execute(statement)
-                        db.execute('PRAGMA user_version = %d'
-                                   % SCHEMA_VERSION)
+                    db.execute('PRAGMA user_version = %d' % SCHEMA_VERSION)
         except sqlite3.Error as exc:
             db.close()
             raise self._fail(exc) from None
