@@ -61,7 +61,8 @@ def _resolve_hash(expression, fields, seed):
     """
     resolved = []
     for index, field in enumerate(fields):
-        if 'H' not in field:
+        # An item starting with H is a hash; THU only contains one.
+        if not any(item.startswith('H') for item in field.split(',')):
             resolved.append(field)
             continue
         if seed is None:
@@ -71,7 +72,7 @@ def _resolve_hash(expression, fields, seed):
         for position, item in enumerate(field.split(',')):
             match = _HASH.match(item)
             if not match:
-                if 'H' in item:
+                if item.startswith('H'):
                     raise exceptions.InvalidInterval(
                         expression, 'bad %s field %r: use H, H(a-b), H/n '
                         'or H(a-b)/n' % (_FIELD_NAMES[index], field))

@@ -215,14 +215,14 @@ def test_bad_time_spec_is_a_plugincron_error():
     ('@hourly', None, Cron('0 * * * *', '@hourly')),
     ('@DAILY', None, Cron('0 0 * * *', '@DAILY')),
     ('@weekly', 'job', Cron('0 0 * * 0', '@weekly')),
-    ('0 9 * * THU', None, Cron('0 9 * * thu', '0 9 * * THU')),
-    ('0 9 * * MON-THU', None, Cron('0 9 * * MON-thu', '0 9 * * MON-THU')),
+    ('0 9 * * THU', None, Cron('0 9 * * THU', '0 9 * * THU')),
+    ('0 9 * * MON-THU', None, Cron('0 9 * * MON-THU', '0 9 * * MON-THU')),
     ('H * * * *', 'backup',
      Cron(schedule.resolve('H * * * *', seed='backup'), 'H * * * *')),
     ('H H * * *', 'backup',
      Cron(schedule.resolve('H H * * *', seed='backup'), 'H H * * *')),
     ('H/15 * * * THU', 'backup',
-     Cron(schedule.resolve('H/15 * * * thu', seed='backup'),
+     Cron(schedule.resolve('H/15 * * * THU', seed='backup'),
           'H/15 * * * THU')),
 ])
 def test_parse_every(text, name, expected):

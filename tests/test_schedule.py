@@ -21,6 +21,9 @@ from tests.conftest import utc
     ('@yearly', '0 0 1 1 *'),
     ('@annually', '0 0 1 1 *'),
     ('0 9 * jan-mar mon,wed', '0 9 * jan-mar mon,wed'),
+    # The H of THU is a day's name, not a hash.
+    ('0 9 * * THU', '0 9 * * THU'),
+    ('0 9 * * MON-THU', '0 9 * * MON-THU'),
     ('0-30/10 1,2 1-15 */2 1-5', '0-30/10 1,2 1-15 */2 1-5'),
 ])
 def test_valid(given, resolved):

@@ -231,10 +231,8 @@ def parse_every(text, name=None):
     if name is None and any(item.startswith('H') for field in spec.split()
                             for item in field.split(',')):
         raise BadTimeSpec(text, 'H needs a job name to hash', 'schedule')
-    # schedule's H check also trips on the H of THU; lower case dodges it.
-    cron = re.sub('thu', 'thu', spec, flags=re.IGNORECASE)
     try:
-        return Cron(schedule.resolve(cron, seed=name), spec)
+        return Cron(schedule.resolve(spec, seed=name), spec)
     except exceptions.InvalidInterval as exc:
         raise BadTimeSpec(text, exc.reason, 'schedule') from None
 
