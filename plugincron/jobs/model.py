@@ -129,8 +129,10 @@ class HTTPTarget:
         object.__setattr__(self, 'method', method)
         headers = tuple((str(k), str(v)) for k, v in self.headers or ())
         for name, value in headers:
+            # HTTP/1.1 header values are Latin-1 octets; httpx refuses
+            # anything else only when it sends, too late to say so.
             if not _HEADER_NAME.match(name) or '\n' in value \
-                    or '\r' in value:
+                    or '\r' in value or not value.isascii():
                 raise JobError('bad HTTP header %r' % ('%s: %s'
                                                        % (name, value)))
         object.__setattr__(self, 'headers', headers)
