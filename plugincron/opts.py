@@ -225,6 +225,13 @@ job_opts = [
             default='2s',
             help='Wait before the first retry of a failed job; it doubles '
                  'with each further retry, up to 5 minutes.'),
+    cfg.Opt('linger',
+            type=Duration(),
+            default=NO_LIMIT,
+            help='How long a dispatcher started by cron waits for jobs '
+                 'that come due within its minute; none: until just before '
+                 'the next tick. Shorter makes jobs due later in the '
+                 'minute wait for the next tick.'),
     cfg.FloatOpt('poll_interval',
                  default=0.5,
                  min=0.05,

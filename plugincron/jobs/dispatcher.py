@@ -71,9 +71,12 @@ class Dispatcher(base.CronPluginBase):
         return '* * * * *'
 
     def run(self, start_time, end_time):
+        deadline = end_time + datetime.timedelta(minutes=1) - MARGIN
+        linger = self.config.jobs.linger
+        if linger != opts.NO_LIMIT:
+            deadline = min(deadline, service.utcnow() + linger)
         with state.from_conf(self.config) as store:
-            Loop(self.config, store).run(
-                end_time + datetime.timedelta(minutes=1) - MARGIN)
+            Loop(self.config, store).run(deadline)
 
 
 class Loop:
