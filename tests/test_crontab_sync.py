@@ -19,7 +19,8 @@ import pytest
 from tests import distgen
 from tests.conftest import REPO
 
-INSTALLED = ['controlled', 'plugincron-manager', 'window-logger']
+INSTALLED = ['controlled', 'plugincron-dispatcher', 'plugincron-manager',
+             'window-logger']
 BROKEN = ['bad-interval', 'broken-enabled', 'broken-import', 'broken-init']
 
 FOREIGN = (
@@ -73,7 +74,7 @@ def without_managed(data):
 def test_sync_adds_a_line_per_plugin_and_the_manager(cron_env, tab):
     result = sync(cron_env)
     assert sorted(result.stdout.split()) == sorted(
-        ['added'] * 3 + INSTALLED)
+        ['added'] * len(INSTALLED) + INSTALLED)
     found = jobs(tab)
     assert sorted(found) == INSTALLED
     assert all(job.is_enabled() for job in found.values())
@@ -129,7 +130,8 @@ def test_remove_removes_only_ours(cron_env, tab):
     sync(cron_env)
     result = run(cron_env, 'remove')
     assert result.returncode == 0, result.stderr
-    assert sorted(result.stdout.split()) == sorted(['removed'] * 3 + INSTALLED)
+    assert sorted(result.stdout.split()) == sorted(['removed'] * len(INSTALLED)
+                                                + INSTALLED)
     assert tab.read_bytes() == FOREIGN.encode()
 
 
@@ -157,8 +159,8 @@ def test_orphans_and_duplicates_are_removed(cron_env, tab):
                    '# plugincron:bad-interval\n')
     result = sync(cron_env)
     assert sorted(result.stdout.splitlines()) == [
-        'added plugincron-manager', 'added window-logger',
-        'removed bad-interval', 'removed controlled', 'removed gone',
+        'added plugincron-dispatcher', 'added plugincron-manager',
+        'added window-logger', 'removed bad-interval', 'removed controlled', 'removed gone',
         'removed x', 'updated controlled']
     assert sorted(jobs(tab)) == INSTALLED
     assert without_managed(tab.read_bytes()) == FOREIGN.encode()
@@ -190,7 +192,8 @@ def test_invalid_interval_gets_no_line_and_others_are_unaffected(cron_env,
     result = sync(cron_env)
     assert "plugin 'controlled': invalid interval '61 * * * *'" \
         in result.stderr
-    assert sorted(jobs(tab)) == ['plugincron-manager', 'window-logger']
+    assert sorted(jobs(tab)) == ['plugincron-dispatcher', 'plugincron-manager',
+                                 'window-logger']
 
 
 def test_foreign_lines_are_kept_byte_for_byte(cron_env, tab):
@@ -234,7 +237,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(cron_env, tab):
     added = [line[1:] for line in result.stdout.splitlines()
              if line.startswith('+') and not line.startswith('+++')]
     assert sorted(managed_lines('\n'.join(added))) == sorted(added)
-    assert len(added) == 3
+    assert len(added) == len(INSTALLED)
 
 
 def test_unparseable_crontab_is_reported_and_left_alone(cron_env, tab):

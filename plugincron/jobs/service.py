@@ -433,16 +433,18 @@ class JobService:
             return Entry.from_record(record)
 
     def _job_view(self, record, limit):
-        upcoming = self.store.entries(
-            name=record.name, states=(model.PENDING, model.RUNNING),
-            limit=1)
+        pending = self.store.entries(name=record.name,
+                                     states=(model.PENDING,), limit=1)
+        running = self.store.entries(name=record.name,
+                                     states=(model.RUNNING,), limit=1)
         latest = self.store.entries(name=record.name, limit=max(limit, 1),
                                     newest_first=True,
                                     states=model.FINISHED + (model.RUNNING,))
         last = Entry.from_record(latest[0]) if latest else None
-        nxt = upcoming[0] if upcoming else None
-        if nxt is not None:
-            state_ = nxt.state
+        if running:
+            state_ = model.RUNNING
+        elif pending:
+            state_ = model.PENDING
         elif record.cancelled_at is not None:
             state_ = model.CANCELLED
         else:
@@ -455,7 +457,7 @@ class JobService:
             max_delay=datetime.timedelta(seconds=record.max_delay),
             created_at=record.created_at,
             cancelled=record.cancelled_at is not None, state=state_,
-            next_fire_at=nxt.fire_at if nxt is not None else None,
+            next_fire_at=pending[0].fire_at if pending else None,
             last=last,
             entries=[Entry.from_record(e) for e in latest[:limit]])
 
