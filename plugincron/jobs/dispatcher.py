@@ -129,7 +129,8 @@ class Loop:
             free = self.workers - self.in_flight
             if free > 0:
                 claimed, missed = self.store.claim_entries(
-                    now, self.me, now + LONG_LEASE, free, self._follow)
+                    now, self.me, lambda job: self._lease(job, now), free,
+                    self._follow)
                 for job, entry in missed:
                     LOG.warning('job %s missed: %s',
                                 service.entry_key(job.name, entry.due_at),
@@ -144,6 +145,15 @@ class Loop:
                 if upcoming is not None:
                     wake = min(wake, upcoming)
             self._wait((min(wake, deadline) - self.clock()).total_seconds())
+
+    def _lease(self, job, now):
+        target = model.target_from_json(job.target)
+        timeout = target.timeout or _seconds(
+            self.conf.jobs.http_timeout if target.kind == 'http'
+            else self.conf.jobs.command_timeout)
+        if timeout is None:
+            return now + LONG_LEASE
+        return now + datetime.timedelta(seconds=timeout) + LEASE_GRACE
 
     def _follow(self, job, entry):
         return service.following(job, entry, self.clock())

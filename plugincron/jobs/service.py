@@ -19,7 +19,7 @@ from plugincron.state import jobs as rows
 
 UTC = datetime.timezone.utc
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$')
-ONE_SHOT_RETRIES = {'command': 0, 'http': 1}
+DEFAULT_RETRIES = {'command': 0, 'http': 1}
 
 
 def utcnow():
@@ -369,7 +369,12 @@ class JobService:
                     timespec.format_utc(when), 'is in the past (now %s)'
                     % timespec.format_utc(now))
             return when.astimezone(UTC)
-        return timespec.parse_when(str(when), now, self._tz())
+        due = timespec.parse_when(str(when), now, self._tz())
+        if due.microsecond and due > now:
+            # '+10m' is 10 minutes from a now with microseconds: a whole
+            # second keeps NAME@TIME ids short enough to type.
+            due = due.replace(microsecond=0) + datetime.timedelta(seconds=1)
+        return due
 
     @staticmethod
     def _target(target):
@@ -384,7 +389,7 @@ class JobService:
         if name is not None:
             check_name(name)
         if retries is None:
-            retries = ONE_SHOT_RETRIES[target.kind]
+            retries = DEFAULT_RETRIES[target.kind]
         if isinstance(retries, bool) or not isinstance(retries, int) or \
                 retries < 0:
             raise model.JobError('bad retries %r: expected 0 or more'

@@ -163,6 +163,8 @@ class JobQueries:
     def add_job(self, job, due, not_after):
         """Store a new job and its first entry in one transaction.
 
+        The name of a cancelled job with nothing left to fire is free.
+
         :returns: ``None``, or the existing :class:`JobRecord` (nothing
             stored) if the name is taken.
         """
@@ -171,11 +173,23 @@ class JobQueries:
                 'SELECT %s FROM jobs WHERE name = :name'
                 % ', '.join(_JOB_COLUMNS), {'name': job.name}).fetchall()
             if existing:
-                return _row(JobRecord, _JOB_COLUMNS, existing[0])
-            tx.execute('INSERT INTO jobs (%s) VALUES (%s)' % (
-                ', '.join(_JOB_COLUMNS),
-                ', '.join(':' + c for c in _JOB_COLUMNS)),
-                _params(job, _JOB_COLUMNS))
+                old = _row(JobRecord, _JOB_COLUMNS, existing[0])
+                if old.cancelled_at is None or self._entry_exists(
+                        tx, job.name, due) or tx.execute(
+                            'SELECT 1 FROM job_entries WHERE job = :job '
+                            "AND state IN ('pending', 'running')",
+                            {'job': job.name}).fetchall():
+                    return old
+                # A cancelled job whose entries are all finished gives its
+                # name to the new one; its entries stay as history.
+                tx.execute('UPDATE jobs SET %s WHERE name = :name' % ', '.join(
+                    '%s = :%s' % (c, c) for c in _JOB_COLUMNS[1:]),
+                    _params(job, _JOB_COLUMNS))
+            else:
+                tx.execute('INSERT INTO jobs (%s) VALUES (%s)' % (
+                    ', '.join(_JOB_COLUMNS),
+                    ', '.join(':' + c for c in _JOB_COLUMNS)),
+                    _params(job, _JOB_COLUMNS))
             self._insert_entry(tx, job.name, due, not_after)
         return None
 
@@ -285,6 +299,10 @@ class JobQueries:
     def claim_entries(self, now, claimed_by, lease_until, limit, follow):
         """Claim up to ``limit`` pending entries due by ``now``.
 
+        ``lease_until`` is a time, or a function of the job giving one:
+        past it, the claim of a dispatcher that stopped answering may be
+        taken over.
+
         In one transaction: each entry past its ``not_after`` is marked
         missed; the others are marked running (started now, one more
         attempt) and returned.  For a periodic job's entry seen for the
@@ -329,14 +347,16 @@ class JobQueries:
                     continue
                 entry.state, entry.started_at = 'running', now
                 entry.attempts += 1
-                entry.claimed_by, entry.lease_until = claimed_by, lease_until
+                entry.claimed_by = claimed_by
+                entry.lease_until = lease_until(job) \
+                    if callable(lease_until) else lease_until
                 tx.execute(
                     "UPDATE job_entries SET state = 'running', "
                     'attempts = :attempts, claimed_by = :claimed_by, '
                     'lease_until = :lease_until, started_at = :now, '
                     'finished_at = NULL WHERE id = :id',
                     {'attempts': entry.attempts, 'claimed_by': claimed_by,
-                     'lease_until': base.to_text(lease_until),
+                     'lease_until': base.to_text(entry.lease_until),
                      'now': base.to_text(now), 'id': entry.id})
                 claimed.append((job, entry))
         return claimed, missed
