@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     'plugincron.cli.listing',
     'plugincron.cli.db',
     'plugincron.cli.ops',
+    'plugincron.cli.jobs',
 ]
 
 
