@@ -105,13 +105,10 @@ class StatusPage(CronPluginBase):
                        reminder(opts.reminders_file, incident), name=name)
             LOG.info('scheduled %s every %s', name, opts.remind_every)
         except DuplicateJob:
-            # Scheduled by an earlier run: nothing to do.  A job once
-            # cancelled keeps its name, so a reopened incident is not
-            # reminded again under it; say so rather than stay silent.
-            if jobs.get(name, entries=0).cancelled:
-                LOG.warning('incident %s is open again but %s was '
-                            'cancelled; not reminding', incident['id'],
-                            name)
+            # Scheduled by an earlier run: nothing to do.  (A cancelled
+            # job's name is free again, so a reopened incident gets its
+            # reminder back.)
+            pass
 
     @staticmethod
     def close(jobs, incident):
