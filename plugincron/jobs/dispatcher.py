@@ -115,6 +115,10 @@ class Loop:
 
     def _serve(self, pool, deadline):
         poll = datetime.timedelta(seconds=self.conf.jobs.poll_interval)
+        # When the store next needs a look: the earliest due entry, or a
+        # poll for entries scheduled meanwhile.  A job that finishes wakes
+        # the loop to record it, not to query the store again.
+        next_look = self.clock()
         while True:
             self._drain()
             now = self.clock()
@@ -127,7 +131,7 @@ class Loop:
                 LOG.info('jobs still running at the end of the minute; '
                          'dispatching until %s', deadline)
             free = self.workers - self.in_flight
-            if free > 0:
+            if free > 0 and now >= next_look:
                 claimed, missed = self.store.claim_entries(
                     now, self.me, lambda job: self._lease(job, now), free,
                     self._follow)
@@ -139,12 +143,12 @@ class Loop:
                     self._submit(pool, job, entry)
                 if len(claimed) + len(missed) == free:
                     continue  # more may be due right now
-            wake = now + poll
-            if free > 0:
+                next_look = now + poll
                 upcoming = self.store.next_fire_at()
                 if upcoming is not None:
-                    wake = min(wake, upcoming)
-            self._wait((min(wake, deadline) - self.clock()).total_seconds())
+                    next_look = min(next_look, upcoming)
+            wake = min(next_look, deadline) if free > 0 else now + poll
+            self._wait((wake - self.clock()).total_seconds())
 
     def _lease(self, job, now):
         target = model.target_from_json(job.target)
