@@ -177,3 +177,27 @@ def extra_site(tmp_path):
 def utc(*args):
     """``utc(2026, 1, 1, 10, 0)``: an aware UTC datetime."""
     return datetime.datetime(*args, tzinfo=UTC)
+
+
+def _store_urls():
+    urls = ['sqlite']
+    urls += os.environ.get('PLUGINCRON_TEST_STATE_URLS', '').split()
+    return urls
+
+
+@pytest.fixture(params=_store_urls())
+def store(request, tmp_path):
+    """Every state store under test: SQLite always, and each URL of
+    ``PLUGINCRON_TEST_STATE_URLS`` (space-separated), the way tooz picks
+    its drivers from ``TOOZ_TEST_URL``."""
+    from plugincron import state
+    url = request.param
+    if url == 'sqlite':
+        url = state.default_url(str(tmp_path))
+    else:
+        # A scratch database of this session, emptied for each test.
+        from tests import services
+        url = services.clean_database(url)
+    opened = state.get_store(url)
+    yield opened
+    opened.close()

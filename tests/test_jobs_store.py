@@ -1,7 +1,8 @@
 """The job tables of every state store: one suite, run against each.
 
-Stores come from the same fixture as ``test_state_store.py`` (SQLite
-always, more from ``PLUGINCRON_TEST_STATE_URLS``).
+Stores come from conftest's ``store`` fixture, as in
+``test_state_store.py`` (SQLite always, more from
+``PLUGINCRON_TEST_STATE_URLS``).
 """
 
 import datetime
@@ -11,7 +12,6 @@ import threading
 from plugincron import state
 from plugincron.state import jobs as rows
 from tests.conftest import utc
-from tests.test_state_store import store  # noqa: F401 (the fixture)
 
 T0 = utc(2026, 11, 23, 10, 0)
 S = datetime.timedelta(seconds=1)

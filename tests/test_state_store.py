@@ -1,40 +1,17 @@
 """One behavioural suite for every state store.
 
-Every backend must pass it unchanged.  The SQLite store always runs; more
-URLs come from ``PLUGINCRON_TEST_STATE_URLS`` (space-separated), the way
-tooz picks its drivers from ``TOOZ_TEST_URL``.
+Every backend must pass it unchanged: the ``store`` fixture of conftest
+opens SQLite always, and each URL of ``PLUGINCRON_TEST_STATE_URLS``.
 """
-
-import os
 
 import pytest
 
 from plugincron import exceptions, state
 from plugincron.state import base
 from plugincron.windows import Window
-from tests import services
 from tests.conftest import utc
 
 T = [utc(2026, 1, 5, 10, minute) for minute in range(10)]
-
-
-def _urls():
-    urls = ['sqlite']
-    urls += os.environ.get('PLUGINCRON_TEST_STATE_URLS', '').split()
-    return urls
-
-
-@pytest.fixture(params=_urls())
-def store(request, tmp_path):
-    url = request.param
-    if url == 'sqlite':
-        url = state.default_url(str(tmp_path))
-    else:
-        # A scratch database of this session, emptied for each test.
-        url = services.clean_database(url)
-    opened = state.get_store(url)
-    yield opened
-    opened.close()
 
 
 def test_unknown_plugin_has_nothing_committed(store):

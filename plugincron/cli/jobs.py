@@ -14,13 +14,10 @@ that look like ours (``-v``, ``--name``) included::
 """
 
 import argparse
-import datetime
 import json
 import sys
 
 from plugincron.cli import ops
-
-UTC = datetime.timezone.utc
 
 ENTRY_COLUMNS = ('ID', 'DUE', 'STATE', 'ATTEMPTS', 'STATUS', 'DURATION',
                  'ERROR')
@@ -286,15 +283,6 @@ def _command_target(args):
                                tuple(env), _seconds(args.timeout))
 
 
-def _split_key(key, now):
-    """``(name, due)`` of ``NAME`` or ``NAME@TIME`` (as the service does)."""
-    from plugincron.jobs import timespec
-    name, at, when = key.rpartition('@')
-    if not at:
-        return key, None
-    return name, timespec.parse_when(when, now, UTC, allow_past=True)
-
-
 def scheduled_entry(entry, target):
     return 'scheduled %s: %s' % (entry.key, target.describe())
 
@@ -443,23 +431,9 @@ def take_jobs(conf):
     return 0
 
 
-def _check_entry(jobs, key):
-    """Refuse ``NAME@TIME`` when the job has no entry due then."""
-    from plugincron.jobs import model
-    name, due = _split_key(key, jobs.clock())
-    jobs.get(name, entries=0)    # JobNotFound for an unknown job
-    if due is not None:
-        found = jobs.entries(name, start_from=due, limit=1)
-        if not found or found[0].due_at != due:
-            raise model.JobError('job %r has no entry due at %s'
-                                 % (name, ops.show_time(due)))
-    return name, due
-
-
 def take_cancel(conf):
     key = conf.command.key
     with _service(conf) as jobs:
-        _check_entry(jobs, key)
         count = jobs.cancel(key)
     print('cancelled %d %s of %s%s' % (
         count, 'entry' if count == 1 else 'entries', key,
@@ -470,7 +444,6 @@ def take_cancel(conf):
 def take_reschedule(conf):
     args = conf.command
     with _service(conf) as jobs:
-        _check_entry(jobs, args.key)
         entries = jobs.reschedule(args.key, when=args.at, all=args.all)
     for entry in entries:
         print('rescheduled %s to fire at %s' % (

@@ -14,7 +14,6 @@ import re
 
 from plugincron import opts, schedule, state
 from plugincron.jobs import model, timespec
-from plugincron.state import base
 from plugincron.state import jobs as rows
 
 UTC = datetime.timezone.utc
@@ -324,10 +323,10 @@ class JobService:
         further entries.
 
         :returns: how many entries were cancelled.
-        :raises JobNotFound:
+        :raises JobNotFound: for an unknown job (:class:`JobError` for an
+            entry the job does not have).
         """
-        name, due = self._split(name)
-        self._job(name)
+        _, name, due = self._resolve(name)
         return self.store.cancel_entries(name, self.clock(), due=due)
 
     def reschedule(self, name, when=None, all=False):
@@ -336,8 +335,7 @@ class JobService:
 
         :returns: the rescheduled entries.
         """
-        name, due = self._split(name)
-        record = self._job(name)
+        record, name, due = self._resolve(name)
         now = self.clock()
         if when is None:
             fire_at = now.replace(second=0, microsecond=0) + \
@@ -426,12 +424,22 @@ class JobService:
             raise model.JobNotFound(name)
         return record
 
-    def _split(self, key):
+    def _resolve(self, key):
+        """``(job record, name, due)`` of ``NAME`` or ``NAME@TIME``.
+
+        :raises JobNotFound: for an unknown job.
+        :raises JobError: for an entry the job does not have.
+        """
         name, at, when = key.rpartition('@')
         if not at:
-            return key, None
+            return self._job(key), key, None
         due = timespec.parse_when(when, self.clock(), UTC, allow_past=True)
-        return name, due
+        record = self._job(name)
+        entry = self._entry(name, due)
+        if entry is None or entry.due_at != due:
+            raise model.JobError('job %r has no entry due at %s'
+                                 % (name, timespec.format_utc(due)))
+        return record, name, due
 
     def _entry(self, name, due):
         for record in self.store.entries(name=name, due_from=due, limit=1):

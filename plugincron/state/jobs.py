@@ -28,6 +28,9 @@ _JOB_COLUMNS = ('name', 'owner', 'kind', 'schedule', 'anchor', 'timezone',
 _ENTRY_COLUMNS = ('id', 'job', 'due_at', 'fire_at', 'not_after', 'state',
                   'attempts', 'claimed_by', 'lease_until', 'started_at',
                   'finished_at', 'status', 'duration', 'output', 'error')
+#: An entry's columns, then its job's, of ``job_entries e JOIN jobs j``.
+_JOINED = ', '.join(['e.' + c for c in _ENTRY_COLUMNS]
+                    + ['j.' + c for c in _JOB_COLUMNS])
 _TIMES = {'anchor', 'created_at', 'cancelled_at', 'due_at', 'fire_at',
           'not_after', 'lease_until', 'started_at', 'finished_at'}
 
@@ -313,15 +316,13 @@ class JobQueries:
         :returns: ``(claimed, missed)``, each a list of
             ``(JobRecord, EntryRecord)``.
         """
-        columns = ', '.join('e.' + c for c in _ENTRY_COLUMNS) + ', ' + \
-            ', '.join('j.' + c for c in _JOB_COLUMNS)
         claimed, missed = [], []
         with self._transaction() as tx:
             rows = tx.execute(
                 'SELECT %s FROM job_entries e JOIN jobs j ON j.name = e.job '
                 "WHERE e.state = 'pending' AND e.fire_at <= :now "
                 'ORDER BY e.fire_at, e.id LIMIT :limit%s'
-                % (columns, self.SKIP_LOCKED),
+                % (_JOINED, self.SKIP_LOCKED),
                 {'now': base.to_text(now), 'limit': limit}).fetchall()
             for row in rows:
                 entry = _row(EntryRecord, _ENTRY_COLUMNS,
@@ -394,11 +395,9 @@ class JobQueries:
 
     def running_entries(self):
         """Every running entry with its job, for crash recovery."""
-        columns = ', '.join('e.' + c for c in _ENTRY_COLUMNS) + ', ' + \
-            ', '.join('j.' + c for c in _JOB_COLUMNS)
         rows = self._read(
             'SELECT %s FROM job_entries e JOIN jobs j ON j.name = e.job '
-            "WHERE e.state = 'running' ORDER BY e.id" % columns, {})
+            "WHERE e.state = 'running' ORDER BY e.id" % _JOINED, {})
         return [(_row(JobRecord, _JOB_COLUMNS, row[len(_ENTRY_COLUMNS):]),
                  _row(EntryRecord, _ENTRY_COLUMNS,
                       row[:len(_ENTRY_COLUMNS)])) for row in rows]
